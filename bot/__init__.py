@@ -1,0 +1,99 @@
+"""NextSteps: the Flask application factory."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from bot.config import load_config
+from bot.extensions import csrf, db, login_manager, migrate
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: config, database, content, transport, blueprints, CLI commands.
+
+    `test_config` overrides settings after the environment has been read (tests only).
+    """
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(load_config(app.instance_path))
+    if test_config:
+        app.config.from_mapping(test_config)
+
+    from bot.logs import configure_logging
+
+    configure_logging(app.config["LOG_LEVEL"])
+
+    # Behind a TLS-terminating proxy, request.url must be the https URL Twilio signed.
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1, x_prefix=1)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    _sqlite_pragmas(app)
+
+    from bot.content_check import load_checked_content
+    from bot.sms.transport import make_transport
+
+    # Content and transport are built once; a bad content file stops start-up here.
+    from bot.conversation.pipeline import Pipeline
+
+    content = load_checked_content()
+    app.extensions["nextsteps.content"] = content
+    app.extensions["nextsteps.pipeline"] = Pipeline(
+        content, app.config["PROGRAM_NAME"], app.config["CLINIC_PHONE"]
+    )
+    app.extensions["nextsteps.transport"] = make_transport(app.config)
+
+    from bot.sms.webhook import bp as sms_bp
+
+    app.register_blueprint(sms_bp)
+    # The webhook is authenticated by Twilio's signature, not a CSRF token.
+    csrf.exempt(sms_bp)
+
+    from bot.cli import register_cli
+
+    register_cli(app)
+
+    @app.get("/")
+    def index() -> tuple[str, int]:
+        return f"{app.config['PROGRAM_NAME']} is running.\n", 200
+
+    logging.getLogger("nextsteps").debug("app created")
+    return app
+
+
+def _sqlite_pragmas(app: Flask) -> None:
+    """SQLite: one writer at a time, waiting for it rather than failing.
+
+    Each transaction starts with BEGIN IMMEDIATE, so two workers never both read and then
+    race to write (the dedupe and the reminder claim rely on this). PostgreSQL needs none
+    of it: row locks and unique indexes do the same job there.
+    """
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    from sqlalchemy import event
+
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record) -> None:  # noqa: ANN001
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=15000")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn) -> None:  # noqa: ANN001
+        conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,0 +1,164 @@
+"""Every setting, read from the environment in one place and validated.
+
+`load_config()` is the only function that looks at os.environ; everything else reads
+`app.config`. A contradictory or malformed setting stops start-up with a message that
+names the variable, rather than failing later on the first text.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing, malformed or contradicts another one."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int, low: int = 0) -> int:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < low:
+        raise ConfigError(f"{name} must be at least {low}, got {value}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be positive, got {value}")
+    return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    return raw.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _hhmm(env: Mapping[str, str], name: str, default: str) -> str:
+    raw = env.get(name) or default
+    try:
+        hours, minutes = raw.split(":")
+        if not (0 <= int(hours) < 24 and 0 <= int(minutes) < 60):
+            raise ValueError
+    except ValueError:
+        raise ConfigError(f"{name} must look like HH:MM, got {raw!r}") from None
+    return f"{int(hours):02d}:{int(minutes):02d}"
+
+
+def database_url(raw: str | None, instance_path: str) -> str:
+    """Normalise DATABASE_URL: default SQLite under instance/, psycopg 3 for PostgreSQL.
+
+    Hosting platforms hand out `postgres://...`, which SQLAlchemy no longer accepts.
+    """
+    if not raw:
+        return "sqlite:///" + str(Path(instance_path) / "nextsteps.sqlite3")
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix):]
+    return raw
+
+
+def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dict:
+    """Read and validate every setting. Raises ConfigError naming the variable."""
+    env = os.environ if env is None else env
+
+    sid = env.get("TWILIO_ACCOUNT_SID", "").strip()
+    token = env.get("TWILIO_AUTH_TOKEN", "").strip()
+    service_sid = env.get("TWILIO_MESSAGING_SERVICE_SID", "").strip()
+    from_number = env.get("TWILIO_FROM_NUMBER", "").strip()
+    if sid and not token:
+        raise ConfigError("TWILIO_ACCOUNT_SID is set but TWILIO_AUTH_TOKEN is not")
+    if sid and not (service_sid or from_number):
+        raise ConfigError(
+            "TWILIO_ACCOUNT_SID is set: also set TWILIO_MESSAGING_SERVICE_SID or TWILIO_FROM_NUMBER"
+        )
+    if sid and not sid.startswith("AC"):
+        raise ConfigError("TWILIO_ACCOUNT_SID must start with AC")
+    if service_sid and not service_sid.startswith("MG"):
+        raise ConfigError("TWILIO_MESSAGING_SERVICE_SID must start with MG")
+
+    public_base_url = env.get("PUBLIC_BASE_URL", "").strip().rstrip("/")
+    if public_base_url and not public_base_url.startswith(("http://", "https://")):
+        raise ConfigError("PUBLIC_BASE_URL must start with http:// or https://")
+
+    default_tz = env.get("DEFAULT_TIMEZONE", "America/New_York")
+    try:
+        ZoneInfo(default_tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"DEFAULT_TIMEZONE {default_tz!r} is not an IANA time zone") from None
+
+    offsets_raw = env.get("REMINDER_OFFSETS_DAYS", "7,1")
+    try:
+        offsets = sorted({int(x) for x in offsets_raw.split(",") if x.strip()}, reverse=True)
+    except ValueError:
+        raise ConfigError(
+            f"REMINDER_OFFSETS_DAYS must be comma-separated days, got {offsets_raw!r}"
+        ) from None
+
+    secret = env.get("SECRET_KEY", "")
+    testing = _bool(env, "TESTING", False)
+    if not secret:
+        # A fixed dev key keeps `flask run` working out of the box; production must set one.
+        if env.get("FLASK_ENV") == "production" or _bool(env, "REQUIRE_SECRET_KEY", False):
+            raise ConfigError("SECRET_KEY must be set in production")
+        secret = "dev-only-not-secret"
+
+    secure_default = public_base_url.startswith("https://")
+    return {
+        "SECRET_KEY": secret,
+        "TESTING": testing,
+        "SQLALCHEMY_DATABASE_URI": database_url(env.get("DATABASE_URL"), instance_path),
+        "TWILIO_ACCOUNT_SID": sid,
+        "TWILIO_AUTH_TOKEN": token,
+        "TWILIO_MESSAGING_SERVICE_SID": service_sid,
+        "TWILIO_FROM_NUMBER": from_number,
+        # Points the real twilio client at another server (tests, staging, Prism).
+        "TWILIO_API_BASE_URL": env.get("TWILIO_API_BASE_URL", "").strip().rstrip("/"),
+        "PUBLIC_BASE_URL": public_base_url,
+        "PROGRAM_NAME": env.get("PROGRAM_NAME", "NextSteps"),
+        "CLINIC_PHONE": env.get("CLINIC_PHONE", "your clinic's main number"),
+        "DEFAULT_REGION": env.get("DEFAULT_REGION", "US"),
+        "DEFAULT_TIMEZONE": default_tz,
+        # Loop guard: an auto-responder or a stuck phone must not start a reply storm.
+        "LOOP_MAX_PER_MINUTE": _int(env, "LOOP_MAX_PER_MINUTE", 6, low=1),
+        "LOOP_MAX_REPEATS": _int(env, "LOOP_MAX_REPEATS", 3, low=1),
+        "LOOP_WINDOW_MINUTES": _int(env, "LOOP_WINDOW_MINUTES", 10, low=1),
+        # Reminders (the TCPA health-care exemption's caps are 1 a day, 3 a week).
+        "REMINDER_OFFSETS_DAYS": offsets,
+        "REMINDER_LOCAL_TIME": _hhmm(env, "REMINDER_LOCAL_TIME", "10:00"),
+        "QUIET_HOURS_START": _hhmm(env, "QUIET_HOURS_START", "20:00"),
+        "QUIET_HOURS_END": _hhmm(env, "QUIET_HOURS_END", "09:00"),
+        "REMINDER_MAX_PER_DAY": _int(env, "REMINDER_MAX_PER_DAY", 1, low=1),
+        "REMINDER_MAX_PER_WEEK": _int(env, "REMINDER_MAX_PER_WEEK", 3, low=1),
+        "REMINDER_GRACE_MINUTES": _int(env, "REMINDER_GRACE_MINUTES", 120, low=1),
+        "SEND_RATE_PER_SECOND": _float(env, "SEND_RATE_PER_SECOND", 1.0),
+        "SEND_CONCURRENCY": _int(env, "SEND_CONCURRENCY", 16, low=1),
+        "SEND_MAX_ATTEMPTS": _int(env, "SEND_MAX_ATTEMPTS", 5, low=1),
+        "CLOCK_TICK_SECONDS": _int(env, "CLOCK_TICK_SECONDS", 60, low=1),
+        "WEB_CONCURRENCY": _int(env, "WEB_CONCURRENCY", 2, low=1),
+        # Twilio bodies are at most 1600 characters; 64 KiB leaves room for every other field.
+        "MAX_CONTENT_LENGTH": _int(env, "MAX_CONTENT_LENGTH", 64 * 1024, low=1024),
+        # Secure cookies by default wherever the public URL is https (plain-http dev stays usable).
+        "SESSION_COOKIE_SECURE": _bool(env, "SESSION_COOKIE_SECURE", secure_default),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": _bool(env, "SESSION_COOKIE_SECURE", secure_default),
+        "WTF_CSRF_ENABLED": _bool(env, "WTF_CSRF_ENABLED", True),
+        "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
+    }

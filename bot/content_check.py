@@ -1,0 +1,92 @@
+"""Lint the content as SMS: GSM-7 only, segment limits, sources, every keyword reachable.
+
+Runs at start-up (a failure stops the app) and as `flask content check`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.conversation import compliance, safety
+from bot.conversation.matching import Matcher
+from bot.sms.segments import non_gsm_chars, segment_info
+from content import Content, ContentError, load_content
+
+MAX_SEGMENTS = 2  # a topic's first part and its MORE part: 306 GSM-7 characters each
+REMINDER_TARGET_SEGMENTS = 1
+
+# Values that fill the templates when we measure them: long but realistic.
+SAMPLE = {
+    "program": "NextSteps",
+    "clinic_phone": "614-555-0100",
+    "kind": "PET",
+    "when": "Wed Sep 30 at 10:30 AM",
+}
+
+
+def lint(content: Content) -> list[str]:
+    """Every problem found, each naming the file and topic. Empty means fine."""
+    problems: list[str] = []
+
+    def check_text(where: str, text: str, max_segments: int = MAX_SEGMENTS) -> None:
+        bad = non_gsm_chars(text)
+        if bad:
+            shown = ", ".join(f"{c!r} (U+{ord(c):04X})" for c in bad)
+            problems.append(f"{where}: not GSM-7: {shown}")
+        info = segment_info(text)
+        if info.segments > max_segments:
+            problems.append(
+                f"{where}: {info.units} characters is {info.segments} {info.encoding} segments"
+                f" (at most {max_segments})"
+            )
+
+    for topic in content.topics.values():
+        name = Path(topic.path).name
+        check_text(f"{name}, topic '{topic.id}', body", topic.body)
+        check_text(f"{name}, topic '{topic.id}', more", topic.more)
+        for kw in topic.keywords:
+            check_text(f"{name}, topic '{topic.id}', keyword {kw!r}", kw)
+        publishers = {content.sources[s].publisher.split(" (")[0] for s in topic.sources}
+        if not any(p.split(",")[0].lower() in topic.more.lower() for p in publishers) and (
+            "source:" not in topic.more.lower()
+        ):
+            problems.append(f"{name}, topic '{topic.id}': the MORE part must name its source")
+
+    questions = sorted(content.questions, key=lambda q: len(q.text), reverse=True)[:2]
+    for key, template in content.replies.items():
+        values = dict(SAMPLE)
+        if key.startswith("reminder"):
+            pick = "discreet" if key == "reminder_discreet" else "text"
+            values["questions"] = " ".join(getattr(q, pick) for q in questions)
+        try:
+            text = template.format(**values)
+        except (KeyError, IndexError, ValueError) as exc:
+            problems.append(f"replies.yaml, reply '{key}': bad placeholder {exc}")
+            continue
+        check_text(f"replies.yaml, reply '{key}'", text)
+    for i, q in enumerate(content.questions, 1):
+        check_text(f"questions.yaml, question {i}", q.text)
+        check_text(f"questions.yaml, question {i} (discreet)", q.discreet)
+
+    try:
+        matcher = Matcher(content)
+    except ValueError as exc:
+        return problems + [f"keywords: {exc}"]
+    for keyword, topic_id in matcher.keyword_topics().items():
+        # A keyword is reachable only if no earlier pipeline step takes it first.
+        if compliance.classify(keyword):
+            problems.append(f"keyword {keyword!r} ({topic_id}) is taken by STOP/START/HELP")
+        elif safety.red_flag(keyword):
+            problems.append(f"keyword {keyword!r} ({topic_id}) is taken by the red-flag check")
+        elif matcher.keyword(keyword) != topic_id:
+            problems.append(f"keyword {keyword!r} does not reach topic {topic_id}")
+    return problems
+
+
+def load_checked_content(directory: str | Path | None = None) -> Content:
+    """Load and lint; raise ContentError listing every problem."""
+    content = load_content(directory)
+    problems = lint(content)
+    if problems:
+        raise ContentError("content check failed:\n  " + "\n  ".join(problems))
+    return content

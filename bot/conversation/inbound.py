@@ -1,0 +1,203 @@
+"""Apply the pipeline to one inbound text: dedupe, loop guard, decide, record, reply.
+
+The webhook and the `flask reply` command call this module; the decision itself comes
+from `pipeline.decide()`, so there is one implementation of what the bot says.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from bot.conversation.pipeline import Context, Decision, Pipeline
+from bot.extensions import db
+from bot.logs import log_event
+from bot.models import (
+    ACTIVE,
+    INBOUND,
+    OUTBOUND,
+    SCHEDULED,
+    STOPPED,
+    ConsentEvent,
+    Message,
+    Patient,
+    Scan,
+    utcnow,
+)
+from bot.sms.outbound import mark_stopped
+from bot.timeutil import format_when
+
+
+def get_pipeline() -> Pipeline:
+    return current_app.extensions["nextsteps.pipeline"]
+
+
+def load_context(phone: str, patient: Patient | None) -> Context:
+    """What the pipeline needs to know about this number, from the message history."""
+    content_topics = get_pipeline().content.topics
+    last_topic, more_sent = None, False
+    recent = db.session.scalars(
+        select(Message.topic)
+        .where(Message.phone == phone, Message.direction == INBOUND)
+        .order_by(Message.id.desc())
+        .limit(20)
+    )
+    for topic in recent:
+        if topic == "more":
+            more_sent = True
+        elif topic in content_topics:
+            last_topic = topic
+            break
+    if last_topic is None:
+        more_sent = False
+
+    next_scan = None
+    if patient is not None:
+        scan = db.session.scalars(
+            select(Scan)
+            .where(
+                Scan.patient_id == patient.id,
+                Scan.status == SCHEDULED,
+                Scan.scheduled_at > utcnow(),
+            )
+            .order_by(Scan.scheduled_at)
+            .limit(1)
+        ).first()
+        if scan:
+            next_scan = (scan.kind, format_when(scan.scheduled_at, patient.timezone))
+    return Context(
+        status=patient.status if patient else None,
+        last_topic=last_topic,
+        more_sent=more_sent,
+        next_scan=next_scan,
+    )
+
+
+def preview(phone: str, body: str) -> Decision:
+    """What this number would get, without recording anything (the `reply` command)."""
+    patient = db.session.scalars(select(Patient).where(Patient.phone == phone)).first()
+    return get_pipeline().decide(body, load_context(phone, patient))
+
+
+def _looping(phone: str, body: str) -> bool:
+    """An auto-responder or stuck phone: too many texts a minute, or the same text again."""
+    cfg = current_app.config
+    since = utcnow() - timedelta(minutes=cfg["LOOP_WINDOW_MINUTES"])
+    rows = db.session.execute(
+        select(Message.body, Message.created_at)
+        .where(Message.phone == phone, Message.direction == INBOUND, Message.created_at >= since)
+        .order_by(Message.id.desc())
+        .limit(max(cfg["LOOP_MAX_PER_MINUTE"], cfg["LOOP_MAX_REPEATS"]) + 1)
+    ).all()
+    minute_ago = utcnow() - timedelta(minutes=1)
+    last_minute = sum(1 for _, at in rows if at >= minute_ago)
+    repeats = sum(1 for b, _ in rows if b.strip().lower() == body.strip().lower())
+    return last_minute >= cfg["LOOP_MAX_PER_MINUTE"] or repeats >= cfg["LOOP_MAX_REPEATS"]
+
+
+def _stored_reply(inbound: Message) -> str | None:
+    reply = db.session.scalars(
+        select(Message.body).where(Message.reply_to_id == inbound.id).limit(1)
+    ).first()
+    return reply
+
+
+def _existing(sid: str) -> Message | None:
+    return db.session.scalars(select(Message).where(Message.twilio_sid == sid)).first()
+
+
+def handle_inbound(phone: str, body: str, sid: str) -> str | None:
+    """Record the text once and return the reply to send (None: send nothing).
+
+    A retried webhook (same MessageSid) gets the reply stored the first time.
+    """
+    existing = _existing(sid)
+    if existing is not None:
+        return _stored_reply(existing)
+
+    patient = db.session.scalars(select(Patient).where(Patient.phone == phone)).first()
+    looping = _looping(phone, body)
+    decision = get_pipeline().decide(body, load_context(phone, patient))
+
+    inbound = Message(
+        twilio_sid=sid,
+        direction=INBOUND,
+        phone=phone,
+        patient_id=patient.id if patient else None,
+        body=body,
+        topic=decision.topic,
+        status="received",
+        flag=decision.flag,
+    )
+    db.session.add(inbound)
+    try:
+        db.session.flush()  # the unique MessageSid is the dedupe: a racing twin fails here
+    except IntegrityError:
+        db.session.rollback()
+        twin = _existing(sid)
+        return _stored_reply(twin) if twin else None
+
+    patient = _apply_state(decision, phone, patient)
+    inbound.patient_id = patient.id if patient else None
+
+    reply = decision.body
+    # Consent confirmations always go out (once); everything else is muted in a loop.
+    if looping and decision.consent is None:
+        inbound.status = "muted"
+        reply = None
+    if reply:
+        db.session.add(
+            Message(
+                direction=OUTBOUND,
+                phone=phone,
+                patient_id=inbound.patient_id,
+                body=reply,
+                topic=decision.topic,
+                status="replied",
+                reply_to_id=inbound.id,
+            )
+        )
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        twin = _existing(sid)
+        return _stored_reply(twin) if twin else None
+    log_event(
+        "sms.inbound",
+        phone=phone,
+        topic=decision.topic,
+        flag=decision.flag or "-",
+        replied=bool(reply),
+        muted=inbound.status == "muted",
+    )
+    return reply
+
+
+def _apply_state(decision: Decision, phone: str, patient: Patient | None) -> Patient | None:
+    if decision.new_status is None:
+        return patient
+    if patient is None:
+        # A STOP from a number we never enrolled is still a consent record to keep.
+        patient = Patient(
+            phone=phone, status=ACTIVE, timezone=current_app.config["DEFAULT_TIMEZONE"]
+        )
+        db.session.add(patient)
+        db.session.flush()
+    if decision.new_status == STOPPED:
+        mark_stopped(patient, "sms", decision.detail)
+    elif patient.status != decision.new_status:
+        patient.status = decision.new_status
+        db.session.add(
+            ConsentEvent(
+                phone=phone,
+                patient_id=patient.id,
+                event=decision.consent or "status",
+                source="sms",
+                detail=decision.detail[:200],
+            )
+        )
+    return patient

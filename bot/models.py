@@ -1,0 +1,233 @@
+"""The database: patients, consent history, every message, scans, reminders, staff, audit.
+
+All timestamps are stored as naive UTC (`utcnow()`); local time is computed with zoneinfo
+only where a person reads it. Status values are plain strings listed here, in one place.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from bot.extensions import db
+
+
+def utcnow() -> datetime:
+    """Naive UTC now: one representation on SQLite and PostgreSQL alike."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+# Patient.status
+PENDING, ACTIVE, STOPPED, PAUSED = "pending", "active", "stopped", "paused"
+PATIENT_STATUSES = (PENDING, ACTIVE, STOPPED, PAUSED)
+
+# Message.direction
+INBOUND, OUTBOUND = "inbound", "outbound"
+
+# Outbound delivery states, in the only order they may move (callbacks arrive out of order).
+DELIVERY_ORDER = {
+    "queued": 0,
+    "accepted": 0,
+    "sending": 1,
+    "sent": 2,
+    "undelivered": 3,
+    "failed": 3,
+    "delivered": 4,
+}
+
+# Reminder.status
+PLANNED, CLAIMED, SENT, SKIPPED, CANCELLED, FAILED = (
+    "planned",
+    "claimed",
+    "sent",
+    "skipped",
+    "cancelled",
+    "failed",
+)
+
+# Scan.status
+SCHEDULED, DONE = "scheduled", "done"
+
+
+class Patient(db.Model):
+    __tablename__ = "patients"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20), unique=True, index=True)  # E.164
+    display_name: Mapped[str] = mapped_column(String(80), default="")
+    status: Mapped[str] = mapped_column(String(12), default=PENDING, index=True)
+    timezone: Mapped[str] = mapped_column(String(64), default="America/New_York")
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    # Discreet: reminders avoid "scan", "cancer", "immunotherapy" on a lock screen.
+    discreet: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Set when Twilio says the number cannot receive texts (21211, 30005, 30006...).
+    flag_reason: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    # Rescan rhythm: first scan N weeks after treatment start, then every M weeks.
+    treatment_start: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    rhythm_first_weeks: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    rhythm_every_weeks: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Rotates the questions-to-bring so each reminder offers different ones.
+    question_cursor: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    scans: Mapped[list[Scan]] = relationship(
+        back_populates="patient", cascade="all, delete-orphan", order_by="Scan.scheduled_at"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Patient {self.id} ...{self.phone[-4:]} {self.status}>"
+
+
+class ConsentEvent(db.Model):
+    """Compliance record: who/what/when for every opt-in and opt-out. Append-only."""
+
+    __tablename__ = "consent_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Kept by phone (not only patient id) so the record outlives a patient's erasure.
+    phone: Mapped[str] = mapped_column(String(20), index=True)
+    patient_id: Mapped[int | None] = mapped_column(
+        ForeignKey("patients.id", ondelete="SET NULL"), nullable=True
+    )
+    event: Mapped[str] = mapped_column(String(24))  # opt_in_requested, opt_in, opt_out
+    source: Mapped[str] = mapped_column(String(24))  # sms, staff, import, cli, twilio
+    detail: Mapped[str] = mapped_column(String(200), default="")  # keyword or staff email
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Message(db.Model):
+    """Every inbound and outbound text."""
+
+    __tablename__ = "messages"
+    __table_args__ = (Index("ix_messages_phone_id", "phone", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Twilio's MessageSid. Unique: a retried webhook is stored once.
+    twilio_sid: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    direction: Mapped[str] = mapped_column(String(8))
+    phone: Mapped[str] = mapped_column(String(20))  # the patient's side, E.164
+    patient_id: Mapped[int | None] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    body: Mapped[str] = mapped_column(Text, default="")
+    topic: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # inbound: received; outbound: replied (TwiML), queued, sent, delivered, failed...
+    status: Mapped[str] = mapped_column(String(16))
+    error_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # The TwiML reply to an inbound text, so a retried webhook gets the same answer.
+    reply_to_id: Mapped[int | None] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    reminder_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reminders.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    # Staff follow-up (urgent, bereavement, unanswered questions).
+    flag: Mapped[str | None] = mapped_column(String(24), nullable=True, index=True)
+    handled_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    handled_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    handled_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class Scan(db.Model):
+    __tablename__ = "scans"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    )
+    scheduled_at: Mapped[datetime] = mapped_column(DateTime)  # UTC
+    kind: Mapped[str] = mapped_column(String(8), default="CT")  # CT or PET
+    place: Mapped[str] = mapped_column(String(120), default="")
+    status: Mapped[str] = mapped_column(String(12), default=SCHEDULED)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    patient: Mapped[Patient] = relationship(back_populates="scans")
+
+
+class Reminder(db.Model):
+    """The outbox: one row per reminder to send, planned from a scan."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (
+        # Claiming scans only due, planned rows.
+        Index("ix_reminders_status_due", "status", "due_at"),
+        UniqueConstraint("scan_id", "offset_days", name="uq_reminders_scan_offset"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    )
+    scan_id: Mapped[int | None] = mapped_column(
+        ForeignKey("scans.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    offset_days: Mapped[int] = mapped_column(Integer, default=0)
+    due_at: Mapped[datetime] = mapped_column(DateTime)  # UTC, already out of quiet hours
+    status: Mapped[str] = mapped_column(String(12), default=PLANNED)
+    body: Mapped[str] = mapped_column(Text, default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    twilio_sid: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    error_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    note: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class StaffUser(UserMixin, db.Model):
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True, index=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return bool(self.active)
+
+
+class AuditEntry(db.Model):
+    """Every staff action. Never holds PHI: patients are referred to by id."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    actor: Mapped[str] = mapped_column(String(254))
+    action: Mapped[str] = mapped_column(String(48))
+    target: Mapped[str] = mapped_column(String(64), default="")
+    detail: Mapped[str] = mapped_column(String(400), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
+class ClockTick(db.Model):
+    """The clock's heartbeat, for /healthz (one row per named job)."""
+
+    __tablename__ = "clock_ticks"
+
+    name: Mapped[str] = mapped_column(String(48), primary_key=True)
+    last_tick_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    detail: Mapped[str] = mapped_column(String(200), default="")

@@ -1,0 +1,107 @@
+"""The SMS edge: POST /sms (inbound texts) and POST /sms/status (delivery updates).
+
+Both are signed by Twilio. The signature is checked over exactly what was posted
+(`request.form`) and the public URL Twilio called: PUBLIC_BASE_URL when set, else the
+request URL as rebuilt by ProxyFix from X-Forwarded-Proto/Host.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+import phonenumbers
+from flask import Blueprint, Response, abort, current_app, request
+from sqlalchemy import select
+from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
+
+from bot.conversation.inbound import handle_inbound
+from bot.extensions import db
+from bot.logs import log_event
+from bot.models import DELIVERY_ORDER, Message, Patient
+from bot.sms import transport as tr
+from bot.sms.outbound import apply_failure
+
+bp = Blueprint("sms", __name__, url_prefix="/sms")
+
+
+def _public_url() -> str:
+    base = current_app.config["PUBLIC_BASE_URL"]
+    if base:
+        query = request.query_string.decode("latin-1")
+        return base + request.path + (f"?{query}" if query else "")
+    return request.url
+
+
+def twilio_signed(view):  # noqa: ANN001, ANN201
+    """403 unless X-Twilio-Signature matches. No auth token configured: nothing validates."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        token = current_app.config["TWILIO_AUTH_TOKEN"]
+        signature = request.headers.get("X-Twilio-Signature", "")
+        if not token or not signature:
+            abort(403)
+        params = request.form.to_dict(flat=True)
+        if not RequestValidator(token).validate(_public_url(), params, signature):
+            log_event("sms.bad_signature", path=request.path)
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def _twiml(body: str | None) -> Response:
+    resp = MessagingResponse()
+    if body:
+        resp.message(body)
+    return Response(str(resp), mimetype="application/xml")
+
+
+def normalize_phone(raw: str) -> str | None:
+    """E.164 or None. Twilio sends E.164 already; this guards against anything else."""
+    try:
+        number = phonenumbers.parse(raw, current_app.config["DEFAULT_REGION"])
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+@bp.post("")
+@twilio_signed
+def inbound() -> Response:
+    form = request.form
+    sid = form.get("MessageSid") or form.get("SmsSid") or ""
+    phone = normalize_phone(form.get("From", ""))
+    if not sid or len(sid) > 64 or phone is None:
+        # Signed but not a message we can answer (e.g. a misrouted callback).
+        return Response("missing or invalid MessageSid/From\n", status=400, mimetype="text/plain")
+    # Twilio caps a body at 1600 characters; anything longer is stored truncated.
+    body = form.get("Body", "")[:1600]
+    return _twiml(handle_inbound(phone, body, sid))
+
+
+@bp.post("/status")
+@twilio_signed
+def status() -> tuple[str, int]:
+    form = request.form
+    sid = form.get("MessageSid") or form.get("SmsSid") or ""
+    new_status = (form.get("MessageStatus") or form.get("SmsStatus") or "").lower()
+    if not sid or new_status not in DELIVERY_ORDER:
+        return "", 400
+    msg = db.session.scalars(select(Message).where(Message.twilio_sid == sid)).first()
+    if msg is None:
+        return "", 204  # not ours (or erased): nothing to update
+    # Callbacks arrive out of order: never move a message backwards.
+    if DELIVERY_ORDER[new_status] >= DELIVERY_ORDER.get(msg.status, -1):
+        msg.status = new_status
+    code = form.get("ErrorCode", "")
+    if code.isdigit():
+        msg.error_code = int(code)
+        patient = db.session.get(Patient, msg.patient_id) if msg.patient_id else None
+        apply_failure(patient, tr.SendResult(tr.outcome_for(400, int(code)), error_code=int(code)))
+    db.session.commit()
+    log_event("sms.status", phone=msg.phone, sid=sid, status=msg.status, code=code or "-")
+    return "", 204

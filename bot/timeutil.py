@@ -1,0 +1,24 @@
+"""Time zones: store naive UTC, compute and show local time with zoneinfo."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+
+def to_local(utc_naive: datetime, tz: str) -> datetime:
+    return utc_naive.replace(tzinfo=UTC).astimezone(ZoneInfo(tz))
+
+
+def to_utc(local_naive: datetime, tz: str) -> datetime:
+    """A wall-clock time in `tz` as naive UTC. A time skipped by DST moves forward."""
+    aware = local_naive.replace(tzinfo=ZoneInfo(tz))
+    # Round-trip through UTC: a nonexistent local time (spring forward) normalises forward.
+    return aware.astimezone(UTC).replace(tzinfo=None)
+
+
+def format_when(utc_naive: datetime, tz: str) -> str:
+    """'Tue Jan 12 at 9:30 AM': short, unambiguous on an old phone, GSM-7 only."""
+    local = to_local(utc_naive, tz)
+    hour = local.strftime("%I").lstrip("0") or "12"
+    return f"{local:%a %b} {local.day} at {hour}:{local:%M %p}"

@@ -1,0 +1,244 @@
+"""Load the words the bot says from YAML and check their shape.
+
+Content is data: one YAML file per topic in `topics/`, the service replies in
+`replies.yaml`, the cited articles in `sources.yaml`, the questions to bring to a scan
+visit in `questions.yaml`. A broken file stops start-up with a ContentError naming the
+file and the topic. (Encoding and length limits are SMS rules; they live in
+`bot.content_check`, which also runs at start-up.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+CONTENT_DIR = Path(__file__).resolve().parent
+
+# The topics patients can ask about; ids are part of the contract with the eval set.
+TOPIC_IDS = (
+    "trials",
+    "hospice",
+    "side_effects",
+    "palliative",
+    "treatment_options",
+    "scans",
+    "works",
+    "pseudoprogression",
+    "why_stopped",
+    "questions",
+    "coping",
+)
+
+# Service replies (keys of replies.yaml). Some share a topic id (e.g. next_scan_known and
+# next_scan_unknown are both topic "next_scan").
+REPLY_KEYS = (
+    "help",
+    "stop",
+    "start",
+    "yes",
+    "yes_nothing_pending",
+    "more_none",
+    "more_done",
+    "next_scan_known",
+    "next_scan_unknown",
+    "urgent",
+    "urgent_self_harm",
+    "unknown",
+    "opt_in_request",
+    "reminder",
+    "reminder_discreet",
+)
+
+
+class ContentError(ValueError):
+    """A content file is missing, malformed or inconsistent."""
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    title: str
+    publisher: str
+    seed: str
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: str
+    title: str
+    keywords: tuple[str, ...]
+    cues: dict[str, float]
+    body: str
+    more: str
+    sources: tuple[str, ...]
+    path: str
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    discreet: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Content:
+    topics: dict[str, Topic]
+    replies: dict[str, str]
+    sources: dict[str, Source]
+    questions: tuple[Question, ...]
+    menu_keywords: dict[str, str] = field(default_factory=dict)  # keyword -> service topic
+    # Free-text cues for service topics (e.g. next_scan: "when is my next scan").
+    service_cues: dict[str, dict[str, float]] = field(default_factory=dict)
+
+
+def _read_yaml(path: Path) -> object:
+    try:
+        with path.open(encoding="utf-8") as fh:
+            return yaml.safe_load(fh)
+    except FileNotFoundError:
+        raise ContentError(f"{path.name}: file is missing") from None
+    except UnicodeDecodeError as exc:
+        raise ContentError(f"{path.name}: not UTF-8 ({exc})") from None
+    except yaml.YAMLError as exc:
+        raise ContentError(f"{path.name}: not valid YAML ({exc})") from None
+
+
+def _require_str(data: dict, key: str, where: str) -> str:
+    value = data.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise ContentError(f"{where}: '{key}' must be a non-empty string")
+    return " ".join(value.split())  # YAML folding leaves stray spaces/newlines
+
+
+def _load_sources(directory: Path) -> dict[str, Source]:
+    raw = _read_yaml(directory / "sources.yaml")
+    if not isinstance(raw, dict) or not raw:
+        raise ContentError("sources.yaml: must map source ids to title/publisher/seed")
+    sources = {}
+    for sid, data in raw.items():
+        where = f"sources.yaml, source '{sid}'"
+        if not isinstance(data, dict):
+            raise ContentError(f"{where}: must be a mapping")
+        sources[sid] = Source(
+            id=sid,
+            title=_require_str(data, "title", where),
+            publisher=_require_str(data, "publisher", where),
+            seed=_require_str(data, "seed", where),
+        )
+    return sources
+
+
+def _source_list(data: dict, where: str, sources: dict[str, Source]) -> tuple[str, ...]:
+    cited = data.get("sources")
+    if not isinstance(cited, list) or not cited:
+        raise ContentError(f"{where}: 'sources' must list at least one source id")
+    for sid in cited:
+        if sid not in sources:
+            raise ContentError(f"{where}: unknown source '{sid}' (not in sources.yaml)")
+    return tuple(cited)
+
+
+def _load_topic(path: Path, sources: dict[str, Source]) -> Topic:
+    data = _read_yaml(path)
+    if not isinstance(data, dict):
+        raise ContentError(f"{path.name}: must be a mapping")
+    topic_id = data.get("id")
+    where = f"{path.name}, topic '{topic_id}'"
+    if topic_id != path.stem:
+        raise ContentError(f"{where}: 'id' must match the file name '{path.stem}'")
+    keywords = data.get("keywords", [])
+    if not isinstance(keywords, list) or not all(isinstance(k, str) and k for k in keywords):
+        raise ContentError(f"{where}: 'keywords' must be a list of strings")
+    cues = data.get("cues", {})
+    if not isinstance(cues, dict) or not all(
+        isinstance(k, str) and isinstance(v, int | float) and v > 0 for k, v in cues.items()
+    ):
+        raise ContentError(f"{where}: 'cues' must map words or phrases to positive weights")
+    return Topic(
+        id=topic_id,
+        title=_require_str(data, "title", where),
+        keywords=tuple(keywords),
+        cues={k.lower(): float(v) for k, v in cues.items()},
+        body=_require_str(data, "body", where),
+        more=_require_str(data, "more", where),
+        sources=_source_list(data, where, sources),
+        path=str(path),
+    )
+
+
+def _load_questions(directory: Path, sources: dict[str, Source]) -> tuple[Question, ...]:
+    raw = _read_yaml(directory / "questions.yaml")
+    if not isinstance(raw, list) or not raw:
+        raise ContentError("questions.yaml: must be a non-empty list")
+    questions = []
+    for i, data in enumerate(raw, 1):
+        where = f"questions.yaml, question {i}"
+        if not isinstance(data, dict):
+            raise ContentError(f"{where}: must be a mapping with text, discreet and sources")
+        text = _require_str(data, "text", where)
+        questions.append(
+            Question(
+                text=text,
+                # The lock-screen-safe wording; defaults to the plain one.
+                discreet=" ".join(str(data.get("discreet") or text).split()),
+                sources=_source_list(data, where, sources),
+            )
+        )
+    return tuple(questions)
+
+
+def load_content(directory: str | Path | None = None) -> Content:
+    """Load and structurally validate all content. Raises ContentError."""
+    directory = Path(directory) if directory else CONTENT_DIR
+    sources = _load_sources(directory)
+    topics = {}
+    for path in sorted((directory / "topics").glob("*.yaml")):
+        topic = _load_topic(path, sources)
+        if topic.id not in TOPIC_IDS:
+            raise ContentError(f"{path.name}: unknown topic id '{topic.id}'")
+        topics[topic.id] = topic
+    missing = [t for t in TOPIC_IDS if t not in topics]
+    if missing:
+        raise ContentError(f"topics/: missing topic file(s) for {', '.join(missing)}")
+
+    raw = _read_yaml(directory / "replies.yaml")
+    if not isinstance(raw, dict):
+        raise ContentError("replies.yaml: must map reply names to text")
+    replies = {}
+    for key in REPLY_KEYS:
+        replies[key] = _require_str(raw, key, f"replies.yaml, reply '{key}'")
+    unknown = set(raw) - set(REPLY_KEYS) - {"menu_keywords", "service_cues"}
+    if unknown:
+        raise ContentError(f"replies.yaml: unknown reply name(s) {', '.join(sorted(unknown))}")
+    menu_keywords = raw.get("menu_keywords", {})
+    if not isinstance(menu_keywords, dict):
+        raise ContentError("replies.yaml: 'menu_keywords' must map keywords to service topics")
+
+    service_cues = raw.get("service_cues", {})
+    if not isinstance(service_cues, dict) or not all(
+        isinstance(cues, dict) and all(isinstance(w, int | float) and w > 0 for w in cues.values())
+        for cues in service_cues.values()
+    ):
+        raise ContentError("replies.yaml: 'service_cues' must map topics to {cue: weight}")
+
+    return Content(
+        topics=topics,
+        replies=replies,
+        sources=sources,
+        questions=_load_questions(directory, sources),
+        menu_keywords={str(k): str(v) for k, v in menu_keywords.items()},
+        service_cues={
+            str(t): {str(k).lower(): float(v) for k, v in cues.items()}
+            for t, cues in service_cues.items()
+        },
+    )
+
+
+@lru_cache(maxsize=1)
+def default_content() -> Content:
+    """The shipped content, loaded once per process."""
+    return load_content()

@@ -1,0 +1,1 @@
+"""Time: plan reminders from scans and dispatch them when due (the `clock` process)."""
