@@ -40,10 +40,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     _sqlite_pragmas(app)
 
     from bot.content_check import load_checked_content
-    from bot.sms.transport import make_transport
 
     # Content and transport are built once; a bad content file stops start-up here.
     from bot.conversation.pipeline import Pipeline
+    from bot.sms.transport import make_transport
 
     content = load_checked_content()
     app.extensions["nextsteps.content"] = content

@@ -47,7 +47,9 @@ def content_cli() -> None:
 
 
 @content_cli.command("check")
-@click.option("--dir", "directory", default=None, help="A content folder (default: the shipped one).")
+@click.option(
+    "--dir", "directory", default=None, help="A content folder (default: the shipped one)."
+)
 def content_check(directory: str | None) -> None:
     """Lint content: GSM-7, segment counts, sources, every keyword reachable."""
     from bot.content_check import load_checked_content

@@ -70,7 +70,7 @@ def database_url(raw: str | None, instance_path: str) -> str:
         return "sqlite:///" + str(Path(instance_path) / "nextsteps.sqlite3")
     for prefix in ("postgres://", "postgresql://"):
         if raw.startswith(prefix):
-            return "postgresql+psycopg://" + raw[len(prefix):]
+            return "postgresql+psycopg://" + raw[len(prefix) :]
     return raw
 
 

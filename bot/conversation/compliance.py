@@ -26,7 +26,7 @@ _US = r"(me|us|this (number|phone)|my (number|phone))"
 _OPT_OUT_PHRASES = re.compile(
     r"|".join(
         [
-            rf"\b(stop|quit|cease|no more)\s+(texting|messaging|txting|sending|contacting)\b",
+            r"\b(stop|quit|cease|no more)\s+(texting|messaging|txting|sending|contacting)\b",
             rf"\b(don'?t|do not|dont|never)\s+(text|message|txt|contact|send)\s+{_US}",
             rf"\bremove\s+{_US}\b",
             rf"\btake\s+{_US}\s+off\b",

@@ -82,9 +82,7 @@ _FAMILIES: dict[str, list[str]] = {
         r"\bemergency\b",
     ],
 }
-_COMPILED = {
-    family: [re.compile(p) for p in patterns] for family, patterns in _FAMILIES.items()
-}
+_COMPILED = {family: [re.compile(p) for p in patterns] for family, patterns in _FAMILIES.items()}
 
 
 @dataclass(frozen=True)

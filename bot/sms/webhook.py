@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from functools import wraps
 
-import phonenumbers
 from flask import Blueprint, Response, abort, current_app, request
 from sqlalchemy import select
 from twilio.request_validator import RequestValidator
@@ -19,6 +18,7 @@ from bot.conversation.inbound import handle_inbound
 from bot.extensions import db
 from bot.logs import log_event
 from bot.models import DELIVERY_ORDER, Message, Patient
+from bot.phones import normalize_phone
 from bot.sms import transport as tr
 from bot.sms.outbound import apply_failure
 
@@ -58,23 +58,12 @@ def _twiml(body: str | None) -> Response:
     return Response(str(resp), mimetype="application/xml")
 
 
-def normalize_phone(raw: str) -> str | None:
-    """E.164 or None. Twilio sends E.164 already; this guards against anything else."""
-    try:
-        number = phonenumbers.parse(raw, current_app.config["DEFAULT_REGION"])
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_possible_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
 @bp.post("")
 @twilio_signed
 def inbound() -> Response:
     form = request.form
     sid = form.get("MessageSid") or form.get("SmsSid") or ""
-    phone = normalize_phone(form.get("From", ""))
+    phone = normalize_phone(form.get("From", ""), current_app.config["DEFAULT_REGION"])
     if not sid or len(sid) > 64 or phone is None:
         # Signed but not a message we can answer (e.g. a misrouted callback).
         return Response("missing or invalid MessageSid/From\n", status=400, mimetype="text/plain")
