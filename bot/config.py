@@ -150,6 +150,14 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
         "SEND_RATE_PER_SECOND": _float(env, "SEND_RATE_PER_SECOND", 1.0),
         "SEND_CONCURRENCY": _int(env, "SEND_CONCURRENCY", 16, low=1),
         "SEND_MAX_ATTEMPTS": _int(env, "SEND_MAX_ATTEMPTS", 5, low=1),
+        # First retry after this long, doubling each time (429, 5xx, 21611).
+        "SEND_RETRY_BASE_SECONDS": _int(env, "SEND_RETRY_BASE_SECONDS", 30, low=1),
+        # A claimed reminder untouched this long is presumed orphaned by a crash: ask Twilio
+        # whether it went out before sending again. Must exceed one batch's send time.
+        "REMINDER_LEASE_SECONDS": _int(env, "REMINDER_LEASE_SECONDS", 120, low=1),
+        # Scans proposed from a patient's rescan rhythm are booked at this local time.
+        "RHYTHM_SCAN_LOCAL_TIME": _hhmm(env, "RHYTHM_SCAN_LOCAL_TIME", "09:00"),
+        "TWILIO_TIMEOUT_SECONDS": _float(env, "TWILIO_TIMEOUT_SECONDS", 15.0),
         "CLOCK_TICK_SECONDS": _int(env, "CLOCK_TICK_SECONDS", 60, low=1),
         "WEB_CONCURRENCY": _int(env, "WEB_CONCURRENCY", 2, low=1),
         # Twilio bodies are at most 1600 characters; 64 KiB leaves room for every other field.

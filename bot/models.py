@@ -145,6 +145,8 @@ class Message(db.Model):
 
 class Scan(db.Model):
     __tablename__ = "scans"
+    # The clock finds scans whose time has just passed (rescan rhythm) without a full scan.
+    __table_args__ = (Index("ix_scans_status_scheduled_at", "status", "scheduled_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     patient_id: Mapped[int] = mapped_column(

@@ -64,16 +64,25 @@ def apply_failure(patient: Patient | None, result: tr.SendResult) -> None:
         patient.flag_reason = f"Twilio error {result.error_code}: number cannot get texts"
 
 
-def send_text(
-    phone: str, body: str, patient: Patient | None = None, reminder_id: int | None = None
-) -> tuple[tr.SendResult, Message]:
-    """Send now and record the outbound message (the caller commits)."""
-    result = get_transport().send(phone, body, status_callback_url())
+def record_outbound(
+    phone: str,
+    body: str,
+    result: tr.SendResult,
+    patient: Patient | None = None,
+    reminder_id: int | None = None,
+    topic: str | None = None,
+) -> Message:
+    """Record what one send did, and what a permanent failure means for the patient.
+
+    The caller commits. Used by `send_text` and by the reminder dispatcher, which sends
+    from worker threads and records here afterwards.
+    """
     msg = Message(
         direction=OUTBOUND,
         phone=phone,
         patient_id=patient.id if patient else None,
         body=body,
+        topic=topic,
         twilio_sid=result.sid,
         status=(result.status or "queued") if result.outcome == tr.SENT else "failed",
         error_code=result.error_code,
@@ -83,4 +92,12 @@ def send_text(
     if result.outcome != tr.SENT:
         apply_failure(patient, result)
         log_event("sms.not_sent", phone=phone, outcome=result.outcome, code=result.error_code)
-    return result, msg
+    return msg
+
+
+def send_text(
+    phone: str, body: str, patient: Patient | None = None, reminder_id: int | None = None
+) -> tuple[tr.SendResult, Message]:
+    """Send now and record the outbound message (the caller commits)."""
+    result = get_transport().send(phone, body, status_callback_url())
+    return result, record_outbound(phone, body, result, patient, reminder_id)

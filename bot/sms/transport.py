@@ -11,6 +11,7 @@ import logging
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.logs import log_event, mask_phone
 
@@ -49,6 +50,9 @@ class SendResult:
     status: str | None = None  # Twilio's status: queued, accepted...
     error_code: int | None = None
     error: str = ""
+    # No answer from Twilio (timeout, dropped connection): the text may or may not exist,
+    # so the caller must ask Twilio before sending it again.
+    unknown: bool = False
 
 
 class ConsoleTransport:
@@ -70,8 +74,9 @@ class ConsoleTransport:
         print(f"[console sms] to {mask_phone(to)} ({sid}): {body}", flush=True)
         return SendResult(SENT, sid=sid, status="queued")
 
-    def list_recent(self, to: str, since) -> list[dict]:  # noqa: ANN001
-        return [m for m in self.sent if m["to"] == to]
+    def list_recent(self, to: str, since: datetime) -> list[dict]:
+        with self._lock:
+            return [dict(m, status="sent") for m in self.sent if m["to"] == to]
 
 
 class TwilioTransport:
@@ -80,14 +85,20 @@ class TwilioTransport:
     name = "twilio"
 
     def __init__(self, config: Mapping) -> None:
+        from requests.adapters import HTTPAdapter
         from twilio.http.http_client import TwilioHttpClient
         from twilio.rest import Client
 
         # Twilio answers in well under a second; a hung socket must not stall a batch.
+        http = TwilioHttpClient(
+            timeout=config.get("TWILIO_TIMEOUT_SECONDS", 15), pool_connections=True
+        )
+        # One pooled connection per sending thread, so concurrent sends reuse connections.
+        pool = max(10, int(config.get("SEND_CONCURRENCY", 10)))
+        for scheme in ("https://", "http://"):
+            http.session.mount(scheme, HTTPAdapter(pool_connections=1, pool_maxsize=pool))
         self.client = Client(
-            config["TWILIO_ACCOUNT_SID"],
-            config["TWILIO_AUTH_TOKEN"],
-            http_client=TwilioHttpClient(timeout=15, pool_connections=True),
+            config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"], http_client=http
         )
         if config.get("TWILIO_API_BASE_URL"):
             self.client.api.base_url = config["TWILIO_API_BASE_URL"]
@@ -113,11 +124,11 @@ class TwilioTransport:
         except (TwilioException, OSError) as exc:
             # Timeout or connection failure: Twilio may or may not have the message.
             log_event("sms.send_error", phone=to, error=type(exc).__name__, outcome=RETRY)
-            return SendResult(RETRY, error=type(exc).__name__)
+            return SendResult(RETRY, error=type(exc).__name__, unknown=True)
         log_event("sms.sent", phone=to, sid=msg.sid, status=msg.status)
         return SendResult(SENT, sid=msg.sid, status=msg.status)
 
-    def list_recent(self, to: str, since) -> list[dict]:  # noqa: ANN001
+    def list_recent(self, to: str, since: datetime) -> list[dict]:
         """Messages to `to` sent after `since` (for reconciling an unknown outcome)."""
         return [
             {"to": m.to, "body": m.body, "sid": m.sid, "status": m.status}
