@@ -15,6 +15,11 @@ from content import ContentError
 def register_cli(app: Flask) -> None:
     app.cli.add_command(reply_command)
     app.cli.add_command(content_cli)
+    from bot.cli_patients import patients_cli
+    from schedules.cli import reminders_cli  # schedules builds on bot; imported late
+
+    app.cli.add_command(patients_cli)
+    app.cli.add_command(reminders_cli)
 
 
 @click.command("reply")

@@ -200,4 +200,9 @@ def _apply_state(decision: Decision, phone: str, patient: Patient | None) -> Pat
                 detail=decision.detail[:200],
             )
         )
+        if patient.status == ACTIVE:
+            # Imported here: schedules builds on bot. Plans reminders for scans already set.
+            from schedules.planner import replan
+
+            replan(patient)
     return patient

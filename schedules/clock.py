@@ -1,0 +1,81 @@
+"""The clock process (Procfile `clock:`): one tick plans and dispatches reminders.
+
+Only `python -m schedules` starts the scheduler; web workers never do, so there is one
+clock however many web workers run. Every step is safe to repeat and to kill at any
+point (see schedules.dispatcher), so a missed or doubled tick does no harm.
+"""
+
+from __future__ import annotations
+
+import signal
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask
+from sqlalchemy.exc import IntegrityError
+
+from bot.extensions import db
+from bot.logs import log_event
+from bot.models import ClockTick, utcnow
+from schedules.dispatcher import DispatchStats, dispatch
+from schedules.planner import skip_missed
+from schedules.rhythm import advance_rhythms
+
+TICK_JOB_ID = "reminders.tick"
+HEARTBEAT = "dispatch"  # the clock_ticks row /healthz reads
+
+
+def _heartbeat(at: datetime, detail: str) -> None:
+    row = db.session.get(ClockTick, HEARTBEAT)
+    if row is None:
+        db.session.add(ClockTick(name=HEARTBEAT, last_tick_at=at, detail=detail[:200]))
+    else:
+        row.last_tick_at, row.detail = at, detail[:200]
+    try:
+        db.session.commit()
+    except IntegrityError:  # another clock wrote the first row at the same moment
+        db.session.rollback()
+
+
+def tick(now: datetime | None = None) -> DispatchStats:
+    """Plan and dispatch once, as if at `now` (naive UTC; default: the real time)."""
+    at = now or utcnow()
+    _heartbeat(at, "running")
+    booked = advance_rhythms(at)
+    missed = skip_missed(at)
+    db.session.commit()
+    stats = dispatch(now)
+    detail = f"rhythm_booked={booked} missed={missed} {stats.summary()}".strip()
+    _heartbeat(now or utcnow(), detail)
+    log_event("clock.tick", detail=detail.replace(" ", ","))
+    return stats
+
+
+def run_clock(app: Flask) -> None:
+    """Tick every CLOCK_TICK_SECONDS until SIGTERM/SIGINT (APScheduler BlockingScheduler)."""
+    seconds = app.config["CLOCK_TICK_SECONDS"]
+    scheduler = BlockingScheduler(timezone=UTC)
+
+    def job() -> None:
+        with app.app_context():
+            try:
+                tick()
+            finally:
+                db.session.remove()
+
+    scheduler.add_job(
+        job,
+        "interval",
+        seconds=seconds,
+        id=TICK_JOB_ID,
+        name="plan and dispatch reminders",
+        replace_existing=True,
+        next_run_time=datetime.now(UTC),
+        # A long batch or a paused process: run once late rather than skip or pile up.
+        misfire_grace_time=max(300, 5 * seconds),
+        coalesce=True,
+        max_instances=1,
+    )
+    signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
+    log_event("clock.start", every_seconds=seconds)
+    scheduler.start()

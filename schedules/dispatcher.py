@@ -1,0 +1,321 @@
+"""Send due reminders: claim, re-check, compose, send at a steady rate, record.
+
+One pass (`dispatch`) runs on every clock tick:
+1. Reconcile rows claimed longer ago than REMINDER_LEASE_SECONDS (a crash between the
+   API call and the commit, or no answer from Twilio): ask Twilio for recent messages
+   to that number; one with the same body means it went out, else send it again.
+2. Claim due rows in chunks with one atomic UPDATE ... RETURNING (PostgreSQL adds FOR
+   UPDATE SKIP LOCKED, so several dispatchers never claim the same row; SQLite's
+   BEGIN IMMEDIATE makes the statement exclusive).
+3. Re-check each row (patient still opted in, scan still scheduled, not late, not in
+   quiet hours), compose its text again and save it before any API call, so a crash
+   leaves a body to look for at Twilio.
+4. Send from a thread pool (SEND_CONCURRENCY) paced at SEND_RATE_PER_SECOND; record
+   each outcome in the main thread through bot.sms.outbound, committing as results come.
+
+No database transaction is held open during a Twilio call (SQLite's write lock would
+stall the webhook).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import socket
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import or_, select, update
+
+from bot.extensions import db
+from bot.logs import log_event
+from bot.models import (
+    ACTIVE,
+    CANCELLED,
+    CLAIMED,
+    FAILED,
+    PLANNED,
+    SCHEDULED,
+    SENT,
+    SKIPPED,
+    Message,
+    Patient,
+    Reminder,
+    Scan,
+    utcnow,
+)
+from bot.sms import transport as tr
+from bot.sms.outbound import get_transport, record_outbound, status_callback_url
+from schedules.backoff import retry_delay
+from schedules.message import compose_reminder
+from schedules.pacer import Pacer
+from schedules.windows import grace, in_quiet_hours, is_missed
+
+WORKER = f"{socket.gethostname()[:40]}:{os.getpid()}"
+# Twilio's clock and ours may differ a little; the body match does the real work.
+RECONCILE_MARGIN = timedelta(minutes=10)
+TOPIC = "reminder"
+
+
+@dataclass
+class DispatchStats:
+    sent: int = 0
+    retried: int = 0
+    unknown: int = 0
+    failed: int = 0
+    cancelled: int = 0
+    skipped: int = 0
+    reconciled: int = 0
+    resent: int = 0
+    outcomes: dict[str, int] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        return " ".join(f"{k}={v}" for k, v in vars(self).items() if isinstance(v, int) and v)
+
+
+@dataclass(frozen=True)
+class _Job:
+    reminder_id: int
+    patient_id: int
+    phone: str
+    body: str
+
+
+def _clock(now: datetime | None) -> Callable[[], datetime]:
+    """Real time, shifted so the pass starts at `now` (`--now`); time still flows, so
+    claimed_at stays honest for the lease."""
+    skew = (now - utcnow()) if now else timedelta(0)
+    return lambda: utcnow() + skew
+
+
+def _claim(where: list, values: dict, limit: int) -> list[int]:
+    """Atomically take up to `limit` rows matching `where`; commits."""
+    pick = (
+        select(Reminder.id)
+        .where(*where)
+        .order_by(Reminder.due_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    ids = list(
+        db.session.scalars(
+            update(Reminder)
+            .where(Reminder.id.in_(pick.scalar_subquery()))
+            .values(**values)
+            .returning(Reminder.id)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    db.session.commit()
+    return ids
+
+
+def _load(ids: list[int]) -> list[Reminder]:
+    return list(
+        db.session.scalars(
+            select(Reminder)
+            .where(Reminder.id.in_(ids))
+            .order_by(Reminder.due_at)
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
+def _why_not(reminder: Reminder, patient: Patient, scan: Scan | None, now: datetime):
+    """(status, note) when the reminder must not go out now, else None."""
+    config = current_app.config
+    if patient.status != ACTIVE:
+        return CANCELLED, f"patient is {patient.status}"
+    if scan is None or scan.status != SCHEDULED or scan.scheduled_at <= now:
+        return CANCELLED, "scan no longer scheduled"
+    if is_missed(reminder.due_at, now, config):
+        return (
+            SKIPPED,
+            f"missed: not sent within {config['REMINDER_GRACE_MINUTES']} min of its time",
+        )
+    if in_quiet_hours(now, patient.timezone, config):
+        return SKIPPED, "missed: would have arrived in quiet hours"
+    return None
+
+
+def _prepare(ids: list[int], now: datetime, stats: DispatchStats) -> list[_Job]:
+    """Re-check claimed rows and save the text to send; commits."""
+    jobs = []
+    for reminder in _load(ids):
+        patient = db.session.get(Patient, reminder.patient_id)
+        scan = db.session.get(Scan, reminder.scan_id) if reminder.scan_id else None
+        verdict = _why_not(reminder, patient, scan, now)
+        if verdict:
+            reminder.status, reminder.note = verdict
+            stats.cancelled += verdict[0] == CANCELLED
+            stats.skipped += verdict[0] == SKIPPED
+            log_event("reminder.not_sent", phone=patient.phone, id=reminder.id, why=verdict[1])
+            continue
+        # Composed again: the scan may have moved, or an earlier reminder used the questions.
+        composed = compose_reminder(patient, scan, patient.question_cursor)
+        patient.question_cursor += composed.questions_used
+        reminder.body = composed.body
+        jobs.append(_Job(reminder.id, patient.id, patient.phone, composed.body))
+    db.session.commit()
+    return jobs
+
+
+def _record(job: _Job, result: tr.SendResult, now: datetime, stats: DispatchStats) -> None:
+    """Apply one send's outcome to the reminder (and patient). The caller commits."""
+    config = current_app.config
+    reminder = db.session.get(Reminder, job.reminder_id)
+    patient = db.session.get(Patient, job.patient_id)
+    stats.outcomes[result.outcome] = stats.outcomes.get(result.outcome, 0) + 1
+    reminder.error_code = result.error_code
+    if result.outcome == tr.SENT:
+        reminder.status, reminder.twilio_sid, reminder.sent_at = SENT, result.sid, now
+        reminder.note = reminder.next_attempt_at = None
+        record_outbound(job.phone, job.body, result, patient, reminder.id, TOPIC)
+        stats.sent += 1
+    elif result.unknown:
+        # Twilio may have it: stay claimed; reconcile asks Twilio once the lease runs out.
+        reminder.note = f"no answer from Twilio ({result.error}): will check before resending"
+        stats.unknown += 1
+    elif result.outcome == tr.RETRY and reminder.attempts < config["SEND_MAX_ATTEMPTS"]:
+        reminder.status = PLANNED
+        reminder.next_attempt_at = now + retry_delay(
+            reminder.attempts, config["SEND_RETRY_BASE_SECONDS"]
+        )
+        reminder.note = (
+            f"attempt {reminder.attempts} failed ({result.error_code or result.error}): will retry"
+        )
+        stats.retried += 1
+    else:
+        # Permanent, or out of attempts. record_outbound applies 21610 (stop) / bad number.
+        record_outbound(job.phone, job.body, result, patient, reminder.id, TOPIC)
+        reminder.status = FAILED
+        reminder.note = f"{result.outcome} after {reminder.attempts} attempt(s): {result.error}"[
+            :200
+        ]
+        stats.failed += 1
+    log_event(
+        "reminder.send",
+        phone=job.phone,
+        id=reminder.id,
+        outcome=result.outcome,
+        code=result.error_code or "-",
+        status=reminder.status,
+    )
+
+
+def _send(transport, pacer: Pacer, job: _Job, callback: str | None) -> tr.SendResult:  # noqa: ANN001
+    pacer.wait()
+    try:
+        return transport.send(job.phone, job.body, callback)
+    except Exception as exc:  # a bug or library surprise: treat as "Twilio may have it"
+        log_event("reminder.send_crashed", phone=job.phone, error=type(exc).__name__)
+        return tr.SendResult(tr.RETRY, error=type(exc).__name__, unknown=True)
+
+
+def reconcile(clock: Callable[[], datetime], stats: DispatchStats) -> None:
+    """Settle rows claimed longer ago than the lease: sent (Twilio has the text) or resend."""
+    config = current_app.config
+    transport = get_transport()
+    now = clock()
+    ids = _claim(
+        [
+            Reminder.status == CLAIMED,
+            Reminder.claimed_at < now - timedelta(seconds=config["REMINDER_LEASE_SECONDS"]),
+        ],
+        {"claimed_at": now, "claimed_by": WORKER},
+        limit=500,
+    )
+    if not ids:
+        return
+    rows = [(r.id, r.patient_id, r.body, r.due_at, r.attempts) for r in _load(ids)]
+    phones = dict(
+        db.session.execute(
+            select(Patient.id, Patient.phone).where(Patient.id.in_({row[1] for row in rows}))
+        ).all()
+    )
+    db.session.commit()  # no transaction open while Twilio answers
+    for rid, pid, body, due_at, attempts in rows:
+        try:
+            listed = transport.list_recent(phones[pid], due_at - RECONCILE_MARGIN)
+        except Exception as exc:  # Twilio unreachable: the lease runs again, then we retry
+            log_event(
+                "reminder.reconcile_error", phone=phones[pid], id=rid, error=type(exc).__name__
+            )
+            continue
+        candidates = [m for m in listed if m.get("body") == body and m.get("sid")]
+        known = set(
+            db.session.scalars(
+                select(Message.twilio_sid).where(
+                    Message.twilio_sid.in_([m["sid"] for m in candidates])
+                )
+            )
+        )
+        match = next((m for m in candidates if m["sid"] not in known), None)
+        reminder = db.session.get(Reminder, rid)
+        if match is not None:
+            result = tr.SendResult(tr.SENT, sid=match["sid"], status=match.get("status"))
+            _record(_Job(rid, pid, phones[pid], body), result, clock(), stats)
+            stats.reconciled += 1
+        elif attempts >= config["SEND_MAX_ATTEMPTS"]:
+            reminder.status, reminder.note = (
+                FAILED,
+                f"no answer from Twilio after {attempts} attempts",
+            )
+            stats.failed += 1
+        else:
+            reminder.status, reminder.note = PLANNED, "not found at Twilio after a crash: resending"
+            reminder.next_attempt_at = None
+            stats.resent += 1
+        log_event("reminder.reconciled", phone=phones[pid], id=rid, found=match is not None)
+        db.session.commit()
+
+
+def dispatch(now: datetime | None = None) -> DispatchStats:
+    """One pass: reconcile orphaned claims, then send everything due. Needs an app context."""
+    config = current_app.config
+    clock = _clock(now)
+    stats = DispatchStats()
+    reconcile(clock, stats)
+
+    rate, concurrency = config["SEND_RATE_PER_SECOND"], config["SEND_CONCURRENCY"]
+    # About two seconds of sending per claim: small enough that a claimed row is sent
+    # long before its lease runs out, large enough to keep every thread busy.
+    chunk = max(concurrency, math.ceil(rate * 2))
+    transport, callback, pacer = get_transport(), status_callback_url(), Pacer(rate)
+    pending: dict[Future, _Job] = {}
+    more = True
+    with ThreadPoolExecutor(concurrency, thread_name_prefix="reminder-send") as pool:
+        while more or pending:
+            if more and len(pending) < chunk:
+                t = clock()
+                ids = _claim(
+                    [
+                        Reminder.status == PLANNED,
+                        Reminder.due_at <= t,
+                        Reminder.due_at >= t - grace(config),
+                        or_(Reminder.next_attempt_at.is_(None), Reminder.next_attempt_at <= t),
+                    ],
+                    {
+                        "status": CLAIMED,
+                        "claimed_at": t,
+                        "claimed_by": WORKER,
+                        "attempts": Reminder.attempts + 1,
+                    },
+                    limit=chunk,
+                )
+                more = bool(ids)
+                for job in _prepare(ids, t, stats):
+                    pending[pool.submit(_send, transport, pacer, job, callback)] = job
+                continue
+            done, _ = wait(pending, timeout=5, return_when=FIRST_COMPLETED)
+            for future in done:
+                _record(pending.pop(future), future.result(), clock(), stats)
+            db.session.commit()
+    if any(vars(stats)[k] for k in ("sent", "retried", "unknown", "failed", "reconciled")):
+        log_event(
+            "reminders.dispatched", **{k: v for k, v in vars(stats).items() if k != "outcomes"}
+        )
+    return stats
