@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import click
+from flask.cli import AppGroup
 
 from bot.enrollment import EnrollmentError, enroll
 from bot.extensions import db
@@ -12,7 +13,7 @@ from bot.scans import SCAN_KINDS, ScanError, add_scan
 from bot.timeutil import format_when
 
 
-@click.group("patients")
+@click.group("patients", cls=AppGroup)
 def patients_cli() -> None:
     """Enroll patients."""
 

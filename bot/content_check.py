@@ -64,6 +64,14 @@ def lint(content: Content) -> list[str]:
             problems.append(f"replies.yaml, reply '{key}': bad placeholder {exc}")
             continue
         check_text(f"replies.yaml, reply '{key}'", text)
+        if key.startswith("reminder"):
+            # A reminder with any one question must fit one segment (schedules.message
+            # adds a second question only when that still fits).
+            for i, q in enumerate(content.questions, 1):
+                one = template.format(**dict(values, questions=getattr(q, pick)))
+                check_text(
+                    f"replies.yaml, reply '{key}' with question {i}", one, REMINDER_TARGET_SEGMENTS
+                )
     for i, q in enumerate(content.questions, 1):
         check_text(f"questions.yaml, question {i}", q.text)
         check_text(f"questions.yaml, question {i} (discreet)", q.discreet)

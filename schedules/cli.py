@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import current_app
+from flask.cli import AppGroup
 from sqlalchemy import select
 
 from bot.extensions import db
@@ -14,7 +15,7 @@ from bot.timeutil import format_when, to_local
 from schedules.planner import upcoming
 
 
-@click.group("reminders")
+@click.group("reminders", cls=AppGroup)
 def reminders_cli() -> None:
     """Rescan reminders."""
 

@@ -170,3 +170,30 @@ def reply_of(twiml: bytes) -> str | None:
 @pytest.fixture
 def phone(client: FlaskClient) -> Phone:
     return Phone(client)
+
+
+# -- Twilio on loopback (reminders) ------------------------------------------------------
+from fake_twilio import FakeTwilio  # noqa: E402  (tests/ is on sys.path: no __init__.py)
+
+FROM_NUMBER = "+16145550100"
+
+
+@pytest.fixture
+def fake_twilio() -> Iterator[FakeTwilio]:
+    """A fake Twilio REST API on loopback; see tests/fake_twilio.py."""
+    with FakeTwilio() as server:
+        yield server
+
+
+@pytest.fixture
+def twilio_app(app_config: dict, fake_twilio: FakeTwilio, request: pytest.FixtureRequest) -> Flask:
+    """The app sending through the real twilio client to `fake_twilio`."""
+    app_config.update(
+        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
+        TWILIO_FROM_NUMBER=FROM_NUMBER,
+        TWILIO_API_BASE_URL=fake_twilio.url,
+        SEND_RATE_PER_SECOND=1000.0,
+        SEND_CONCURRENCY=4,
+        TWILIO_TIMEOUT_SECONDS=2.0,
+    )
+    return request.getfixturevalue("app")
