@@ -22,7 +22,6 @@ from __future__ import annotations
 import math
 import os
 import socket
-from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -84,11 +83,19 @@ class _Job:
     body: str
 
 
-def _clock(now: datetime | None) -> Callable[[], datetime]:
-    """Real time, shifted so the pass starts at `now` (`--now`); time still flows, so
-    claimed_at stays honest for the lease."""
-    skew = (now - utcnow()) if now else timedelta(0)
-    return lambda: utcnow() + skew
+class Clock:
+    """Real time, shifted so the pass starts at `now` (`--now`). Time still flows, so
+    claimed_at stays honest for the lease; Twilio's clock is never shifted, so a time we
+    send to Twilio is shifted back (`real`)."""
+
+    def __init__(self, now: datetime | None = None) -> None:
+        self.skew = (now - utcnow()) if now else timedelta(0)
+
+    def __call__(self) -> datetime:
+        return utcnow() + self.skew
+
+    def real(self, when: datetime) -> datetime:
+        return when - self.skew
 
 
 def _claim(where: list, values: dict, limit: int) -> list[int]:
@@ -215,7 +222,7 @@ def _send(transport, pacer: Pacer, job: _Job, callback: str | None) -> tr.SendRe
         return tr.SendResult(tr.RETRY, error=type(exc).__name__, unknown=True)
 
 
-def reconcile(clock: Callable[[], datetime], stats: DispatchStats) -> None:
+def reconcile(clock: Clock, stats: DispatchStats) -> None:
     """Settle rows claimed longer ago than the lease: sent (Twilio has the text) or resend."""
     config = current_app.config
     transport = get_transport()
@@ -239,7 +246,7 @@ def reconcile(clock: Callable[[], datetime], stats: DispatchStats) -> None:
     db.session.commit()  # no transaction open while Twilio answers
     for rid, pid, body, due_at, attempts in rows:
         try:
-            listed = transport.list_recent(phones[pid], due_at - RECONCILE_MARGIN)
+            listed = transport.list_recent(phones[pid], clock.real(due_at) - RECONCILE_MARGIN)
         except Exception as exc:  # Twilio unreachable: the lease runs again, then we retry
             log_event(
                 "reminder.reconcile_error", phone=phones[pid], id=rid, error=type(exc).__name__
@@ -276,7 +283,7 @@ def reconcile(clock: Callable[[], datetime], stats: DispatchStats) -> None:
 def dispatch(now: datetime | None = None) -> DispatchStats:
     """One pass: reconcile orphaned claims, then send everything due. Needs an app context."""
     config = current_app.config
-    clock = _clock(now)
+    clock = Clock(now)
     stats = DispatchStats()
     reconcile(clock, stats)
 

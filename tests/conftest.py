@@ -192,8 +192,9 @@ def twilio_app(app_config: dict, fake_twilio: FakeTwilio, request: pytest.Fixtur
         TWILIO_ACCOUNT_SID=ACCOUNT_SID,
         TWILIO_FROM_NUMBER=FROM_NUMBER,
         TWILIO_API_BASE_URL=fake_twilio.url,
-        SEND_RATE_PER_SECOND=1000.0,
-        SEND_CONCURRENCY=4,
-        TWILIO_TIMEOUT_SECONDS=2.0,
     )
+    # A test may have set these already.
+    app_config.setdefault("SEND_RATE_PER_SECOND", 1000.0)
+    app_config.setdefault("SEND_CONCURRENCY", 4)
+    app_config.setdefault("TWILIO_TIMEOUT_SECONDS", 2.0)
     return request.getfixturevalue("app")
