@@ -51,8 +51,8 @@ def tick(now: datetime | None = None) -> DispatchStats:
     return stats
 
 
-def run_clock(app: Flask) -> None:
-    """Tick every CLOCK_TICK_SECONDS until SIGTERM/SIGINT (APScheduler BlockingScheduler)."""
+def build_scheduler(app: Flask) -> BlockingScheduler:
+    """The clock's scheduler with its one job, not started."""
     seconds = app.config["CLOCK_TICK_SECONDS"]
     scheduler = BlockingScheduler(timezone=UTC)
 
@@ -67,7 +67,7 @@ def run_clock(app: Flask) -> None:
         job,
         "interval",
         seconds=seconds,
-        id=TICK_JOB_ID,
+        id=TICK_JOB_ID,  # stable: a restart replaces the job rather than adding another
         name="plan and dispatch reminders",
         replace_existing=True,
         next_run_time=datetime.now(UTC),
@@ -76,6 +76,12 @@ def run_clock(app: Flask) -> None:
         coalesce=True,
         max_instances=1,
     )
+    return scheduler
+
+
+def run_clock(app: Flask) -> None:
+    """Tick every CLOCK_TICK_SECONDS until SIGTERM/SIGINT."""
+    scheduler = build_scheduler(app)
     signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
-    log_event("clock.start", every_seconds=seconds)
+    log_event("clock.start", every_seconds=app.config["CLOCK_TICK_SECONDS"])
     scheduler.start()

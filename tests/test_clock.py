@@ -1,0 +1,145 @@
+"""The clock: one tick, its heartbeat, the scheduler's job, and `python -m schedules`."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from conftest import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER
+from reminder_helpers import make_patient, scan_at, utc
+from sqlalchemy import select, update
+
+from bot.extensions import db
+from bot.models import SENT, ClockTick, Message, Reminder, utcnow
+from schedules.clock import HEARTBEAT, TICK_JOB_ID, build_scheduler, tick
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_tick_records_its_time_for_healthz(twilio_app, fake_twilio):
+    with twilio_app.app_context():
+        scan_at(make_patient(), "2027-01-12 09:30")
+        tick(now=utc("2027-01-05 15:05"))
+        row = db.session.get(ClockTick, HEARTBEAT)
+        assert row.last_tick_at == utc("2027-01-05 15:05")
+        assert "sent=1" in row.detail
+        assert len(fake_twilio.messages) == 1
+
+
+def test_scheduler_has_one_stable_job(app):
+    scheduler = build_scheduler(app)
+    build_again = build_scheduler(app)
+    (job,) = scheduler.get_jobs()
+    assert job.id == TICK_JOB_ID == build_again.get_jobs()[0].id
+    assert job.coalesce is True and job.max_instances == 1
+    assert job.misfire_grace_time >= 300
+    assert job.trigger.interval == timedelta(seconds=app.config["CLOCK_TICK_SECONDS"])
+    assert not scheduler.running  # building never starts it (web workers import bot freely)
+
+
+def _clock_env(database_uri: str, fake_url: str, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "DATABASE_"))}
+    env.update(
+        PYTHONPATH=str(ROOT),
+        DATABASE_URL=database_uri,
+        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
+        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+        TWILIO_FROM_NUMBER=FROM_NUMBER,
+        TWILIO_API_BASE_URL=fake_url,
+        **extra,
+    )
+    return env
+
+
+@pytest.mark.slow
+def test_python_m_schedules_once_with_now(twilio_app, fake_twilio, database_uri):
+    with twilio_app.app_context():
+        scan_at(make_patient(), "2027-01-12 09:30")
+    done = subprocess.run(
+        [sys.executable, "-m", "schedules", "--once", "--now", "2027-01-05T15:05Z"],
+        cwd=ROOT,
+        env=_clock_env(database_uri, fake_twilio.url),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "tick done: sent=1" in done.stdout
+    assert len(fake_twilio.messages) == 1
+
+
+@pytest.mark.slow
+def test_kill_9_mid_batch_then_restart_loses_none_and_doubles_none(
+    twilio_app, fake_twilio, database_uri
+):
+    count = 60
+    fake_twilio.latency = 0.05
+    with twilio_app.app_context():
+        for i in range(count):
+            scan_at(make_patient(f"+1614555{i:04d}"), "2027-01-12 09:30")
+        # The clock process runs on the real clock: make the 7-day reminders due now.
+        db.session.execute(
+            update(Reminder)
+            .where(Reminder.offset_days == 7)
+            .values(due_at=utcnow() - timedelta(minutes=1))
+        )
+        db.session.commit()
+    env = _clock_env(
+        database_uri,
+        fake_twilio.url,
+        SEND_RATE_PER_SECOND="40",
+        SEND_CONCURRENCY="4",
+        QUIET_HOURS_START="00:00",  # whatever the hour in New York when this runs
+        QUIET_HOURS_END="00:00",
+    )
+    clock = subprocess.Popen(
+        [sys.executable, "-m", "schedules", "--once"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while len(fake_twilio.messages) < count // 3 and clock.poll() is None:
+        assert time.monotonic() < deadline, "the clock sent nothing"
+        time.sleep(0.02)
+    clock.send_signal(signal.SIGKILL)
+    clock.wait()
+    assert clock.returncode == -signal.SIGKILL
+    sent_before_restart = len(fake_twilio.messages)
+    assert 0 < sent_before_restart < count
+
+    # Restart once the lease on the orphaned claims has run out.
+    lease = twilio_app.config["REMINDER_LEASE_SECONDS"]
+    later = (utcnow() + timedelta(seconds=lease + 10)).isoformat() + "Z"
+    done = subprocess.run(
+        [sys.executable, "-m", "schedules", "--once", "--now", later],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    print(f"killed after {sent_before_restart} texts; restart: {done.stdout.strip()}")
+
+    sent = fake_twilio.messages
+    assert len(sent) == count, "lost or doubled texts"
+    assert len({m["to"] for m in sent}) == count
+    with twilio_app.app_context():
+        week_before = db.session.scalars(select(Reminder).where(Reminder.offset_days == 7)).all()
+        assert {r.status for r in week_before} == {SENT}
+        assert {r.twilio_sid for r in week_before} == {m["sid"] for m in sent}
+        recorded = db.session.scalars(select(Message.twilio_sid).where(Message.topic == "reminder"))
+        assert sorted(recorded) == sorted(m["sid"] for m in sent)
+        assert all(r.status != SENT for r in reminders_of_day_before())
+
+
+def reminders_of_day_before() -> list[Reminder]:
+    return list(db.session.scalars(select(Reminder).where(Reminder.offset_days == 1)))
