@@ -51,7 +51,7 @@ from bot.sms.outbound import get_transport, record_outbound, status_callback_url
 from schedules.backoff import retry_delay
 from schedules.message import compose_reminder
 from schedules.pacer import Pacer
-from schedules.windows import grace, in_quiet_hours, is_missed
+from schedules.windows import grace, in_quiet_hours, is_missed, missed_note
 
 WORKER = f"{socket.gethostname()[:40]}:{os.getpid()}"
 # Twilio's clock and ours may differ a little; the body match does the real work.
@@ -139,10 +139,7 @@ def _why_not(reminder: Reminder, patient: Patient, scan: Scan | None, now: datet
     if scan is None or scan.status != SCHEDULED or scan.scheduled_at <= now:
         return CANCELLED, "scan no longer scheduled"
     if is_missed(reminder.due_at, now, config):
-        return (
-            SKIPPED,
-            f"missed: not sent within {config['REMINDER_GRACE_MINUTES']} min of its time",
-        )
+        return SKIPPED, missed_note(config)
     if in_quiet_hours(now, patient.timezone, config):
         return SKIPPED, "missed: would have arrived in quiet hours"
     return None
@@ -162,6 +159,7 @@ def _prepare(ids: list[int], now: datetime, stats: DispatchStats) -> list[_Job]:
             log_event("reminder.not_sent", phone=patient.phone, id=reminder.id, why=verdict[1])
             continue
         # Composed again: the scan may have moved, or an earlier reminder used the questions.
+        # The questions move on now, before the send: if it fails they are simply skipped.
         composed = compose_reminder(patient, scan, patient.question_cursor)
         patient.question_cursor += composed.questions_used
         reminder.body = composed.body

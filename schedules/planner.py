@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, or_, select, update
 
 from bot.extensions import db
 from bot.logs import log_event
@@ -37,7 +37,7 @@ from bot.models import (
 from bot.timeutil import to_local, to_utc
 from schedules.caps import WEEK, apply_caps
 from schedules.message import compose_reminder
-from schedules.windows import grace, hhmm, is_missed, next_allowed
+from schedules.windows import grace, hhmm, is_missed, missed_note, next_allowed
 
 # Rows the plan owns and may rewrite; the others record what happened.
 _REWRITABLE = (PLANNED, SKIPPED, CANCELLED)
@@ -78,7 +78,13 @@ def replan(patient: Patient, now: datetime | None = None) -> None:
     if patient.status != ACTIVE:
         db.session.execute(
             update(Reminder)
-            .where(Reminder.patient_id == patient.id, Reminder.status == PLANNED)
+            .where(
+                Reminder.patient_id == patient.id,
+                or_(
+                    Reminder.status == PLANNED,
+                    and_(Reminder.status == SKIPPED, Reminder.due_at > now),
+                ),
+            )
             .values(status=CANCELLED, note=f"patient is {patient.status}")
         )
         return
@@ -136,6 +142,8 @@ def replan(patient: Patient, now: datetime | None = None) -> None:
     cursor = patient.question_cursor
     for key, slot in sorted(slots.items(), key=lambda kv: kv[1].due_at):
         row = by_slot.get(key)
+        if slot.note == TOO_LATE and row and row.status == SKIPPED and row.due_at == slot.due_at:
+            continue  # already recorded as missed: keep its note
         if row is None:
             row = Reminder(
                 patient_id=patient.id, scan_id=slot.scan.id, offset_days=slot.offset_days
@@ -174,10 +182,7 @@ def skip_missed(now: datetime) -> int:
     result = db.session.execute(
         update(Reminder)
         .where(Reminder.status == PLANNED, Reminder.due_at < now - grace(config))
-        .values(
-            status=SKIPPED,
-            note=f"missed: not sent within {config['REMINDER_GRACE_MINUTES']} min of its time",
-        )
+        .values(status=SKIPPED, note=missed_note(config))
         .execution_options(synchronize_session=False)
     )
     return result.rowcount or 0

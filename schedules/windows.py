@@ -45,3 +45,7 @@ def grace(config: Mapping) -> timedelta:
 def is_missed(due_at: datetime, now: datetime, config: Mapping) -> bool:
     """Past its moment by more than the grace period: skipped, never sent late."""
     return due_at < now - grace(config)
+
+
+def missed_note(config: Mapping) -> str:
+    return f"missed: not sent within {config['REMINDER_GRACE_MINUTES']} min of its time"
