@@ -177,6 +177,11 @@ def bench_send(args: argparse.Namespace) -> dict:
 
 
 # -- planner tick scaling --------------------------------------------------------------
+def _tick_at(base, k: int):  # noqa: ANN001, ANN202
+    # Three hours apart: more than the 2 h grace, so each tick's work is its own.
+    return base + timedelta(hours=3 * (k + 1))
+
+
 def _planner_db(size: int, runs: int, database_url: str | None):  # noqa: ANN202
     """`size` future reminders, plus the same small amount of due work for each run."""
     app = _app(database_url, f"planner_{size}")
@@ -195,19 +200,22 @@ def _planner_db(size: int, runs: int, database_url: str | None):  # noqa: ANN202
             scan_rows.append(_scan(sid, pid, at))
             reminder_rows.append(_reminder(pid, sid, 7, at - timedelta(days=7)))
             reminder_rows.append(_reminder(pid, sid, 1, at - timedelta(days=1)))
-        # Each timed tick k (at base + k hours) finds 10 scans that just passed, for
-        # patients with a rhythm, and 10 reminders missed hours ago: equal work per tick.
-        extra_p = patients + 1
-        _bulk(Patient, _patients(10 * runs, start_id=extra_p, **rhythm))
+        # Each timed tick k finds 10 scans that just passed (patients with a rhythm: the
+        # next scan gets booked) and 10 reminders missed hours ago: equal work per tick.
+        extra = patients + 1
+        _bulk(Patient, _patients(20 * runs, start_id=extra, **rhythm))
         for k in range(runs):
-            tick_at = base + timedelta(hours=k + 1)
+            tick_at = _tick_at(base, k)
             for j in range(10):
-                sid, pid = scans + 1 + k * 10 + j, extra_p + k * 10 + j
+                sid, pid = scans + 1 + 20 * k + j, extra + 20 * k + j
                 scan_rows.append(_scan(sid, pid, tick_at - timedelta(minutes=30)))
-                reminder_rows.append(_reminder(pid, sid, 1, tick_at - timedelta(hours=5)))
+                sid, pid = sid + 10, pid + 10
+                scan_rows.append(_scan(sid, pid, tick_at + timedelta(days=1)))
+                reminder_rows.append(_reminder(pid, sid, 1, tick_at - timedelta(minutes=150)))
         _bulk(Scan, scan_rows)
         _bulk(Reminder, reminder_rows)
-        future = db.session.query(Reminder).filter(Reminder.due_at > base).count()
+        last_tick = _tick_at(base, runs)
+        future = db.session.query(Reminder).filter(Reminder.due_at > last_tick).count()
     return app, base, future
 
 
@@ -224,7 +232,7 @@ def bench_planner(args: argparse.Namespace) -> dict:
         ticks, planner_only = [], []
         with app.app_context():
             for k in range(args.runs):
-                now = base + timedelta(hours=k + 1)
+                now = _tick_at(base, k)
                 started = time.perf_counter()
                 advance_rhythms(now)
                 missed = skip_missed(now)

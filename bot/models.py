@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -145,8 +146,16 @@ class Message(db.Model):
 
 class Scan(db.Model):
     __tablename__ = "scans"
-    # The clock finds scans whose time has just passed (rescan rhythm) without a full scan.
-    __table_args__ = (Index("ix_scans_status_scheduled_at", "status", "scheduled_at"),)
+    # The clock finds scans whose time has just passed (rescan rhythm) without reading the
+    # future ones. Partial, so per-patient queries keep using ix_scans_patient_id on SQLite.
+    __table_args__ = (
+        Index(
+            "ix_scans_upcoming",
+            "scheduled_at",
+            sqlite_where=text("status = 'scheduled'"),
+            postgresql_where=text("status = 'scheduled'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     patient_id: Mapped[int] = mapped_column(

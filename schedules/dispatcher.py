@@ -23,7 +23,7 @@ import math
 import os
 import socket
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -69,10 +69,9 @@ class DispatchStats:
     skipped: int = 0
     reconciled: int = 0
     resent: int = 0
-    outcomes: dict[str, int] = field(default_factory=dict)
 
     def summary(self) -> str:
-        return " ".join(f"{k}={v}" for k, v in vars(self).items() if isinstance(v, int) and v)
+        return " ".join(f"{k}={v}" for k, v in vars(self).items() if v)
 
 
 @dataclass(frozen=True)
@@ -173,7 +172,6 @@ def _record(job: _Job, result: tr.SendResult, now: datetime, stats: DispatchStat
     config = current_app.config
     reminder = db.session.get(Reminder, job.reminder_id)
     patient = db.session.get(Patient, job.patient_id)
-    stats.outcomes[result.outcome] = stats.outcomes.get(result.outcome, 0) + 1
     reminder.error_code = result.error_code
     if result.outcome == tr.SENT:
         reminder.status, reminder.twilio_sid, reminder.sent_at = SENT, result.sid, now
@@ -197,9 +195,8 @@ def _record(job: _Job, result: tr.SendResult, now: datetime, stats: DispatchStat
         # Permanent, or out of attempts. record_outbound applies 21610 (stop) / bad number.
         record_outbound(job.phone, job.body, result, patient, reminder.id, TOPIC)
         reminder.status = FAILED
-        reminder.note = f"{result.outcome} after {reminder.attempts} attempt(s): {result.error}"[
-            :200
-        ]
+        note = f"{result.outcome} after {reminder.attempts} attempt(s): {result.error}"
+        reminder.note = note[:200]
         stats.failed += 1
     log_event(
         "reminder.send",
@@ -265,10 +262,8 @@ def reconcile(clock: Clock, stats: DispatchStats) -> None:
             _record(_Job(rid, pid, phones[pid], body), result, clock(), stats)
             stats.reconciled += 1
         elif attempts >= config["SEND_MAX_ATTEMPTS"]:
-            reminder.status, reminder.note = (
-                FAILED,
-                f"no answer from Twilio after {attempts} attempts",
-            )
+            reminder.status = FAILED
+            reminder.note = f"no answer from Twilio after {attempts} attempts"
             stats.failed += 1
         else:
             reminder.status, reminder.note = PLANNED, "not found at Twilio after a crash: resending"
@@ -319,8 +314,6 @@ def dispatch(now: datetime | None = None) -> DispatchStats:
             for future in done:
                 _record(pending.pop(future), future.result(), clock(), stats)
             db.session.commit()
-    if any(vars(stats)[k] for k in ("sent", "retried", "unknown", "failed", "reconciled")):
-        log_event(
-            "reminders.dispatched", **{k: v for k, v in vars(stats).items() if k != "outcomes"}
-        )
+    if stats.summary():
+        log_event("reminders.dispatched", **vars(stats))
     return stats

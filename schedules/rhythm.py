@@ -90,7 +90,7 @@ def apply_rhythm(patient: Patient, now: datetime | None = None) -> Scan | None:
 
 def advance_rhythms(now: datetime | None = None) -> int:
     """Mark scans whose time has passed as done; book the next scan for patients with a
-    rhythm. Only touches scans that just passed (ix_scans_status_scheduled_at), so the
+    rhythm. Only touches scans that just passed (ix_scans_upcoming), so the
     cost does not grow with the number of future scans. Commits per batch."""
     now = now or utcnow()
     booked = 0

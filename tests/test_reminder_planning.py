@@ -3,17 +3,20 @@ and what they say."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from reminder_helpers import make_patient, planned_local, reminders, scan_at, utc
 
 from bot.extensions import db
-from bot.models import CANCELLED, PAUSED, PENDING, PLANNED, SKIPPED, STOPPED
+from bot.models import CANCELLED, PAUSED, PENDING, PLANNED, SKIPPED, STOPPED, Patient, Scan
 from bot.scans import cancel_scan, move_scan
 from bot.sms.segments import segment_info
 from bot.timeutil import to_local
 from schedules.planner import replan
+from schedules.windows import in_quiet_hours
 
 
 @pytest.mark.parametrize(
@@ -224,3 +227,36 @@ def test_questions_rotate_so_each_reminder_asks_something_new(app):
             scan_at(patient, f"2027-{month}-20 09:30")
         asks = [r.body.split("Ask: ")[1].split(" Reply")[0] for r in reminders(patient, PLANNED)]
         assert len(asks) == 6 and len(set(asks)) == 6
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    tz=st.sampled_from(["America/New_York", "America/Phoenix", "Asia/Kolkata"]),
+    scans=st.lists(
+        st.tuples(st.integers(0, 40), st.integers(6, 20), st.sampled_from([0, 30])),
+        min_size=1,
+        max_size=6,
+    ),
+)
+def test_any_set_of_scans_gives_a_plan_within_the_rules(app, tz, scans):
+    """Whatever the scans: planned reminders are out of quiet hours, before their scan,
+    within the caps; every other slot is recorded as skipped with its reason."""
+    with app.app_context():
+        db.session.query(Patient).delete()
+        db.session.commit()
+        patient = make_patient(tz=tz)
+        for day, hour, minute in scans:
+            local = datetime(2027, 3, 1, hour, minute) + timedelta(days=day)
+            scan_at(patient, f"{local:%Y-%m-%d %H:%M}")
+        rows = reminders(patient)
+        assert len(rows) == 2 * len(scans)
+        for row in rows:
+            if row.status == PLANNED:
+                assert not in_quiet_hours(row.due_at, tz, app.config)
+                assert row.due_at < db.session.get(Scan, row.scan_id).scheduled_at
+                assert segment_info(row.body).segments == 1
+            else:
+                assert row.status == SKIPPED and row.note
+        _no_cap_broken(patient)
