@@ -18,8 +18,10 @@ def test_defaults_run_on_sqlite_with_the_console_transport(tmp_path) -> None:
     [
         ({"TWILIO_ACCOUNT_SID": "AC123"}, "TWILIO_AUTH_TOKEN"),
         ({"TWILIO_ACCOUNT_SID": "AC123", "TWILIO_AUTH_TOKEN": "t"}, "TWILIO_FROM_NUMBER"),
-        ({"TWILIO_ACCOUNT_SID": "XX1", "TWILIO_AUTH_TOKEN": "t", "TWILIO_FROM_NUMBER": "+1"},
-         "start with AC"),
+        (
+            {"TWILIO_ACCOUNT_SID": "XX1", "TWILIO_AUTH_TOKEN": "t", "TWILIO_FROM_NUMBER": "+1"},
+            "start with AC",
+        ),
         ({"PUBLIC_BASE_URL": "bot.example.org"}, "PUBLIC_BASE_URL"),
         ({"DEFAULT_TIMEZONE": "Mars/Olympus"}, "DEFAULT_TIMEZONE"),
         ({"QUIET_HOURS_START": "25:00"}, "QUIET_HOURS_START"),
