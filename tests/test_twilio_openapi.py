@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ACCOUNT_SID, SHARED
+from procs import free_port
 from reminder_helpers import make_patient, reminders, scan_at, utc
 from sqlalchemy import select
 from twilio.base.exceptions import TwilioException
@@ -36,12 +37,6 @@ def _prism() -> str | None:
     return str(local) if local.exists() else shutil.which("prism")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def prism_url() -> Iterator[str]:
     prism = _prism()
@@ -50,7 +45,7 @@ def prism_url() -> Iterator[str]:
         if os.environ.get("CI"):
             pytest.fail(f"CI must check requests against Twilio's OpenAPI spec: {why}")
         pytest.skip(why)
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [prism, "mock", "-p", str(port), "-h", "127.0.0.1", "--errors", str(SPEC)],
         stdout=subprocess.PIPE,
