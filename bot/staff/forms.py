@@ -47,19 +47,21 @@ class EnrollForm(FlaskForm):
     )
     timezone = SelectField(
         "Time zone",
-        choices=[*COMMON_TIMEZONES, (OTHER_ZONE, "Other (type it below)")],
+        choices=[*COMMON_TIMEZONES, OTHER_ZONE],
     )
     timezone_other = StringField(
         "Other time zone", validators=[Optional(), Length(max=64)], description="e.g. America/Boise"
     )
-    language = SelectField("Language", choices=list(LANGUAGES.items()))
+    language = SelectField(
+        "Language", choices=list(LANGUAGES), description="Texts are in English for now."
+    )
     discreet = BooleanField(
         "Discreet mode", description="Reminders don't say 'scan' or 'cancer' on the lock screen."
     )
     scan_at = DateTimeLocalField(
         "Next scan (patient's local time)", format=_LOCAL_FORMAT, validators=[Optional()]
     )
-    scan_kind = SelectField("Scan type", choices=[(k, k) for k in SCAN_KINDS])
+    scan_kind = SelectField("Scan type", choices=list(SCAN_KINDS))
     treatment_start = DateField("Treatment start", validators=[Optional()])
     rhythm_first_weeks = IntegerField(
         "First scan after (weeks)",
@@ -79,7 +81,7 @@ class ScanForm(FlaskForm):
     scan_at = DateTimeLocalField(
         "Date and time (patient's local time)", format=_LOCAL_FORMAT, validators=[InputRequired()]
     )
-    kind = SelectField("Type", choices=[(k, k) for k in SCAN_KINDS])
+    kind = SelectField("Type", choices=list(SCAN_KINDS))
 
 
 class MoveScanForm(FlaskForm):

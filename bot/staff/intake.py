@@ -24,16 +24,16 @@ from bot.staff import audit
 from bot.timeutil import to_utc
 
 # Texts exist in English only for now; a language is offered once its content exists.
-LANGUAGES = {"en": "English"}
+LANGUAGES = ("en",)
 COMMON_TIMEZONES = (
-    ("America/New_York", "Eastern (New York)"),
-    ("America/Chicago", "Central (Chicago)"),
-    ("America/Denver", "Mountain (Denver)"),
-    ("America/Phoenix", "Arizona (Phoenix, no DST)"),
-    ("America/Los_Angeles", "Pacific (Los Angeles)"),
-    ("America/Anchorage", "Alaska (Anchorage)"),
-    ("Pacific/Honolulu", "Hawaii (Honolulu)"),
-    ("America/Puerto_Rico", "Atlantic (Puerto Rico)"),
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Phoenix",  # no DST
+    "America/Los_Angeles",
+    "America/Anchorage",
+    "Pacific/Honolulu",
+    "America/Puerto_Rico",
 )
 MAX_RHYTHM_WEEKS = 104
 # What check() and apply() raise for input staff can fix; shown to them as is.

@@ -92,7 +92,7 @@ def enroll() -> str | Response:
     form = EnrollForm()
     if request.method == "GET":
         default_tz = current_app.config["DEFAULT_TIMEZONE"]
-        if default_tz in dict(intake.COMMON_TIMEZONES):
+        if default_tz in intake.COMMON_TIMEZONES:
             form.timezone.data = default_tz
         else:
             form.timezone.data, form.timezone_other.data = OTHER_ZONE, default_tz
@@ -136,15 +136,19 @@ def _get_patient(patient_id: int) -> Patient:
 @bp.get("/patients/<int:patient_id>")
 def patient(patient_id: int) -> str:
     p = _get_patient(patient_id)
+    # Reading a record is an access to PHI: logged like any other action. Committed
+    # first, so what the page shows isn't expired by the commit.
+    audit.record("patient.view", audit.patient_target(p.id))
+    db.session.commit()
     mine = or_(Message.patient_id == p.id, Message.phone == p.phone)
     thread = db.session.scalars(
         select(Message).where(mine).order_by(Message.created_at, Message.id)
-    )
+    ).all()
     consent = db.session.scalars(
         select(ConsentEvent)
         .where(or_(ConsentEvent.patient_id == p.id, ConsentEvent.phone == p.phone))
         .order_by(ConsentEvent.created_at, ConsentEvent.id)
-    )
+    ).all()
     reminders = db.session.scalars(
         select(Reminder).where(Reminder.patient_id == p.id).order_by(Reminder.due_at)
     ).all()
@@ -157,14 +161,11 @@ def patient(patient_id: int) -> str:
             .order_by(Message.id)
         )
     }
-    # Reading a record is an access to PHI: logged like any other action.
-    audit.record("patient.view", audit.patient_target(p.id))
-    db.session.commit()
     return render_template(
         "staff/patient.html",
         p=p,
-        thread=list(thread),
-        consent=list(consent),
+        thread=thread,
+        consent=consent,
         scans=p.scans,
         reminders=reminders,
         delivery=delivery,
