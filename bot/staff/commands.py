@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import click
+from flask.cli import AppGroup
 from sqlalchemy import select
 
 from bot.extensions import db
@@ -29,9 +30,8 @@ def _get(email: str) -> StaffUser:
     return user
 
 
-@click.group("staff")
-def staff_cli() -> None:
-    """Staff console accounts."""
+# AppGroup: each command runs inside the app context (database access).
+staff_cli = AppGroup("staff", help="Staff console accounts.")
 
 
 @staff_cli.command("add")
