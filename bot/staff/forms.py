@@ -112,7 +112,9 @@ class StaffUserForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
     password = PasswordField(
         "Password",
-        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=1024)],
+        # The length rule lives in accounts.check_new_password (shared with the CLI).
+        validators=[DataRequired(), Length(max=1024)],
+        description=f"At least {MIN_PASSWORD_LENGTH} characters.",
     )
     confirm = PasswordField(
         "Password again", validators=[DataRequired(), EqualTo("password", "Passwords differ.")]

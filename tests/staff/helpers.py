@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,6 +20,11 @@ def csrf_token(html: bytes | str) -> str:
     match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', text)
     assert match, "no CSRF token on the page"
     return match.group(1)
+
+
+def page_text(resp) -> str:  # noqa: ANN001
+    """The page as a person reads it (entities like &#39; decoded)."""
+    return html.unescape(resp.get_data(as_text=True))
 
 
 def login(client: FlaskClient, email: str, password: str = PASSWORD, **extra):  # noqa: ANN003, ANN201
