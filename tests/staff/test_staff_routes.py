@@ -325,15 +325,29 @@ def test_every_route_has_a_happy_path() -> None:
 
 @pytest.mark.parametrize(("endpoint", "method"), RULES)
 def test_happy_path(
-    app: Flask, admin_client: FlaskClient, clinic: Clinic, endpoint: str, method: str
+    csrf_on: None,
+    app: Flask,
+    admin_client: FlaskClient,
+    clinic: Clinic,
+    endpoint: str,
+    method: str,
 ) -> None:
+    """Run with real CSRF checks: each POST carries the token its page would give it."""
     case = CASES[(endpoint, method)]
     if endpoint == "staff.login":
-        admin_client.post("/staff/logout")
+        token = csrf_token(admin_client.get("/staff/patients").data)
+        admin_client.post("/staff/logout", data={"csrf_token": token})
     if case.setup:
         case.setup(app, clinic)
+    data = case.data(clinic)
+    if case.method == "POST":
+        token = csrf_token(
+            admin_client.get(
+                "/staff/login" if endpoint == "staff.login" else "/staff/patients"
+            ).data
+        )
+        # Prefixed forms (the add-scan form) carry their own copy of the token.
+        data.update({"csrf_token": token, "add-csrf_token": token})
     url = build_url(app, endpoint, clinic)
-    resp = admin_client.open(
-        url, method=case.method, data=case.data(clinic), follow_redirects=case.follow
-    )
+    resp = admin_client.open(url, method=case.method, data=data, follow_redirects=case.follow)
     case.check(app, clinic, resp)
