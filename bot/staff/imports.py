@@ -74,11 +74,10 @@ def parse(data: bytes) -> list[Parsed]:
             rows.append((row, "more cells than columns"))
             continue
         if not any((v or "").strip() for v in record.values()):
-            rows.append((row, "empty row"))
-            continue
+            continue  # a spreadsheet's trailing ",,,,," rows
         try:
             rows.append((row, intake.check(_intake(record))))
-        except (ValueError, *intake.INPUT_ERRORS) as exc:
+        except ValueError as exc:  # intake.INPUT_ERRORS are ValueErrors too
             rows.append((row, str(exc)))
     return _mark_repeats(rows)
 

@@ -125,8 +125,10 @@ def test_a_row_for_a_stopped_number_is_listed_and_changes_nothing(
 
 
 def test_row_numbers_match_the_spreadsheet(app: Flask, staff_client: FlaskClient) -> None:
-    data = "\ufeffPhone, Name\r\n614-555-0101,A\r\n\r\n555-12,B\r\n".encode()  # BOM, CRLF, blank
+    # A BOM, CRLF line ends, a blank line and a row of empty cells, as spreadsheets write.
+    data = "\ufeffPhone, Name\r\n614-555-0101,A\r\n\r\n555-12,B\r\n,\r\n".encode()
     report = _report(_upload(staff_client, data))
+    assert set(report) == {2, 4}
     assert report[2].startswith("enrolled") and "not a valid phone number" in report[4]
 
 
