@@ -6,6 +6,7 @@ import json
 
 import click
 from flask import Flask
+from flask.cli import AppGroup, with_appcontext
 
 from bot.conversation.inbound import preview
 from bot.sms.segments import segment_info
@@ -20,6 +21,7 @@ def register_cli(app: Flask) -> None:
 
 
 @click.command("reply")
+@with_appcontext
 @click.option("--from", "from_", default="+15555550100", help="The sender's number (E.164).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.argument("text")
@@ -43,9 +45,7 @@ def reply_command(from_: str, as_json: bool, text: str) -> None:
         click.echo(f"[{decision.topic}] {body or '(no reply)'}")
 
 
-@click.group("content")
-def content_cli() -> None:
-    """Check the content files."""
+content_cli = AppGroup("content", help="Check the content files.")
 
 
 @content_cli.command("check")

@@ -10,7 +10,6 @@ file and the topic. (Encoding and length limits are SMS rules; they live in
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -236,9 +235,3 @@ def load_content(directory: str | Path | None = None) -> Content:
             for t, cues in service_cues.items()
         },
     )
-
-
-@lru_cache(maxsize=1)
-def default_content() -> Content:
-    """The shipped content, loaded once per process."""
-    return load_content()

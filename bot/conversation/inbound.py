@@ -9,10 +9,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from bot.conversation.pipeline import Context, Decision, Pipeline
+from bot.conversation.pipeline import (
+    FLAG_SELF_HARM,
+    FLAG_URGENT,
+    Context,
+    Decision,
+    Pipeline,
+)
 from bot.extensions import db
 from bot.logs import log_event
 from bot.models import (
@@ -82,20 +88,36 @@ def preview(phone: str, body: str) -> Decision:
     return get_pipeline().decide(body, load_context(phone, patient))
 
 
-def _looping(phone: str, body: str) -> bool:
-    """An auto-responder or stuck phone: too many texts a minute, or the same text again."""
+def _looping(phone: str, body: str) -> str | None:
+    """An auto-responder or stuck phone: we already replied many times this minute, or
+    the same text keeps arriving. Counting our replies (not their texts) means a patient
+    who was silenced, or who types fast, is not mistaken for a loop."""
     cfg = current_app.config
-    since = utcnow() - timedelta(minutes=cfg["LOOP_WINDOW_MINUTES"])
-    rows = db.session.execute(
-        select(Message.body, Message.created_at)
-        .where(Message.phone == phone, Message.direction == INBOUND, Message.created_at >= since)
+    now = utcnow()
+    replies_last_minute = db.session.scalar(
+        select(func.count(Message.id)).where(
+            Message.phone == phone,
+            Message.direction == OUTBOUND,
+            Message.reply_to_id.is_not(None),
+            Message.created_at >= now - timedelta(minutes=1),
+        )
+    )
+    if replies_last_minute >= cfg["LOOP_MAX_PER_MINUTE"]:
+        return "rate"
+    recent = db.session.scalars(
+        select(Message.body)
+        .where(
+            Message.phone == phone,
+            Message.direction == INBOUND,
+            Message.created_at >= now - timedelta(minutes=cfg["LOOP_WINDOW_MINUTES"]),
+        )
         .order_by(Message.id.desc())
-        .limit(max(cfg["LOOP_MAX_PER_MINUTE"], cfg["LOOP_MAX_REPEATS"]) + 1)
+        .limit(cfg["LOOP_MAX_REPEATS"])
     ).all()
-    minute_ago = utcnow() - timedelta(minutes=1)
-    last_minute = sum(1 for _, at in rows if at >= minute_ago)
-    repeats = sum(1 for b, _ in rows if b.strip().lower() == body.strip().lower())
-    return last_minute >= cfg["LOOP_MAX_PER_MINUTE"] or repeats >= cfg["LOOP_MAX_REPEATS"]
+    same = body.strip().lower()
+    if len(recent) >= cfg["LOOP_MAX_REPEATS"] and all(b.strip().lower() == same for b in recent):
+        return "repeat"
+    return None
 
 
 def _stored_reply(inbound: Message) -> str | None:
@@ -144,8 +166,10 @@ def handle_inbound(phone: str, body: str, sid: str) -> str | None:
     inbound.patient_id = patient.id if patient else None
 
     reply = decision.body
-    # Consent confirmations always go out (once); everything else is muted in a loop.
-    if looping and decision.consent is None:
+    # Consent confirmations always go out (once). A red flag still gets its reply when a
+    # frightened patient texts fast, but not when the same text repeats (an auto-responder).
+    urgent = decision.flag in (FLAG_URGENT, FLAG_SELF_HARM)
+    if decision.consent is None and (looping == "repeat" or (looping and not urgent)):
         inbound.status = "muted"
         reply = None
     if reply:

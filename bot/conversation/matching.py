@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 from bot.conversation.text import normalize, words
 from content import Content
@@ -21,8 +22,17 @@ from content import Content
 # Free text must score at least this, and beat the runner-up by MIN_MARGIN.
 MIN_SCORE = 2.0
 MIN_MARGIN = 1.0
-KEYWORD_CUTOFF = 85  # whole-message similarity (0-100) that counts as a keyword
-WORD_CUTOFF = 80  # per-word similarity that corrects a typo to a known cue word
+
+
+def max_typos(length: int, in_sentence: bool = False) -> int:
+    """Edits (insert, delete, substitute, swap two letters) forgiven in a word this long.
+
+    Inside a sentence short words are left alone: "come" is not a typo of "cope".
+    """
+    if in_sentence:
+        return 0 if length < 5 else 1 if length <= 7 else 2 if length <= 11 else 3
+    return 0 if length < 4 else 1 if length <= 5 else 2 if length <= 9 else 3
+
 
 # Courtesy and framing words around a keyword: "TRIALS please", "info on hospice".
 _FILLER = re.compile(
@@ -74,7 +84,11 @@ class Matcher:
                 if key:
                     self._cues.setdefault(key, []).append((topic_id, weight))
         self._max_len = max((len(k) for k in self._cues), default=1)
-        self._vocab = sorted({w for key in self._cues for w in key if len(w) >= 4})
+        # Fuzzy candidates grouped by first letter: typos keep the first letter, and without
+        # this rule "table" would be corrected to "stable".
+        self._vocab: dict[str, list[str]] = {}
+        for w in sorted({w for key in self._cues for w in key if len(w) >= 4}):
+            self._vocab.setdefault(w[0], []).append(w)
         self._vocab_set = frozenset(w for key in self._cues for w in key)
         self._correct = lru_cache(maxsize=20_000)(self._correct_uncached)
 
@@ -97,17 +111,24 @@ class Matcher:
         for candidate in (command, command.replace(" ", "")):
             if candidate in self._keywords:
                 return self._keywords[candidate]
-        if len(command) < 4:  # too short for typo tolerance to be safe
+        limit = max_typos(len(command))
+        if not limit:  # too short for typo tolerance to be safe
             return None
         best = process.extractOne(
-            command, self._keyword_keys, scorer=fuzz.ratio, score_cutoff=KEYWORD_CUTOFF
+            command, self._keyword_keys, scorer=OSA.distance, score_cutoff=limit
         )
         return self._keywords[best[0]] if best else None
 
     def _correct_uncached(self, word: str) -> str:
-        if word in self._vocab_set or len(word) < 4 or word in _STOPWORDS:
+        if word in self._vocab_set or word in _STOPWORDS:
             return word
-        best = process.extractOne(word, self._vocab, scorer=fuzz.ratio, score_cutoff=WORD_CUTOFF)
+        candidates = self._vocab.get(word[0], ())
+        best = process.extractOne(
+            word,
+            candidates,
+            scorer=OSA.distance,
+            score_cutoff=max_typos(len(word), in_sentence=True),
+        )
         return best[0] if best else word
 
     def scores(self, text: str) -> dict[str, float]:

@@ -7,6 +7,7 @@ request URL as rebuilt by ProxyFix from X-Forwarded-Proto/Host.
 
 from __future__ import annotations
 
+import re
 from functools import wraps
 
 from flask import Blueprint, Response, abort, current_app, request
@@ -23,6 +24,8 @@ from bot.sms import transport as tr
 from bot.sms.outbound import apply_failure
 
 bp = Blueprint("sms", __name__, url_prefix="/sms")
+
+_SID = re.compile(r"[A-Za-z0-9]{2,64}")  # Twilio sids: two letters + 32 hex
 
 
 def _public_url() -> str:
@@ -64,11 +67,11 @@ def inbound() -> Response:
     form = request.form
     sid = form.get("MessageSid") or form.get("SmsSid") or ""
     phone = normalize_phone(form.get("From", ""), current_app.config["DEFAULT_REGION"])
-    if not sid or len(sid) > 64 or phone is None:
+    if not _SID.fullmatch(sid) or phone is None:
         # Signed but not a message we can answer (e.g. a misrouted callback).
         return Response("missing or invalid MessageSid/From\n", status=400, mimetype="text/plain")
-    # Twilio caps a body at 1600 characters; anything longer is stored truncated.
-    body = form.get("Body", "")[:1600]
+    # Twilio caps a body at 1600 characters. NUL can't be stored in PostgreSQL text.
+    body = form.get("Body", "")[:1600].replace("\x00", "")
     return _twiml(handle_inbound(phone, body, sid))
 
 
@@ -78,7 +81,7 @@ def status() -> tuple[str, int]:
     form = request.form
     sid = form.get("MessageSid") or form.get("SmsSid") or ""
     new_status = (form.get("MessageStatus") or form.get("SmsStatus") or "").lower()
-    if not sid or new_status not in DELIVERY_ORDER:
+    if not _SID.fullmatch(sid) or new_status not in DELIVERY_ORDER:
         return "", 400
     msg = db.session.scalars(select(Message).where(Message.twilio_sid == sid)).first()
     if msg is None:

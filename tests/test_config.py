@@ -1,0 +1,55 @@
+"""Settings: one place, clear errors for missing or contradictory configuration."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.config import ConfigError, database_url, load_config
+
+
+def test_defaults_run_on_sqlite_with_the_console_transport(tmp_path) -> None:
+    cfg = load_config(str(tmp_path), env={})
+    assert cfg["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/nextsteps.sqlite3"
+    assert cfg["TWILIO_ACCOUNT_SID"] == ""
+
+
+@pytest.mark.parametrize(
+    "env,message",
+    [
+        ({"TWILIO_ACCOUNT_SID": "AC123"}, "TWILIO_AUTH_TOKEN"),
+        ({"TWILIO_ACCOUNT_SID": "AC123", "TWILIO_AUTH_TOKEN": "t"}, "TWILIO_FROM_NUMBER"),
+        (
+            {"TWILIO_ACCOUNT_SID": "XX1", "TWILIO_AUTH_TOKEN": "t", "TWILIO_FROM_NUMBER": "+1"},
+            "start with AC",
+        ),
+        ({"PUBLIC_BASE_URL": "bot.example.org"}, "PUBLIC_BASE_URL"),
+        ({"DEFAULT_TIMEZONE": "Mars/Olympus"}, "DEFAULT_TIMEZONE"),
+        ({"QUIET_HOURS_START": "25:00"}, "QUIET_HOURS_START"),
+        ({"SEND_RATE_PER_SECOND": "fast"}, "SEND_RATE_PER_SECOND"),
+        ({"LOOP_MAX_PER_MINUTE": "0"}, "LOOP_MAX_PER_MINUTE"),
+        ({"REMINDER_OFFSETS_DAYS": "7,x"}, "REMINDER_OFFSETS_DAYS"),
+        ({"FLASK_ENV": "production"}, "SECRET_KEY"),
+    ],
+)
+def test_bad_configuration_names_the_variable(tmp_path, env: dict, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_config(str(tmp_path), env=env)
+
+
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("postgres://u:p@db:5432/app", "postgresql+psycopg://u:p@db:5432/app"),
+        ("postgresql://db/app", "postgresql+psycopg://db/app"),
+        ("sqlite:////tmp/x.db", "sqlite:////tmp/x.db"),
+    ],
+)
+def test_database_url_from_hosting_platforms(raw: str, expected: str) -> None:
+    assert database_url(raw, "/unused") == expected
+
+
+def test_secure_cookies_follow_an_https_public_url(tmp_path) -> None:
+    assert load_config(str(tmp_path), env={"PUBLIC_BASE_URL": "https://x.org"})[
+        "SESSION_COOKIE_SECURE"
+    ]
+    assert not load_config(str(tmp_path), env={})["SESSION_COOKIE_SECURE"]

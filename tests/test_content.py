@@ -1,0 +1,89 @@
+"""The words: GSM-7, two segments at most, sources named, our own words, all reachable."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.content_check import lint
+from content import CONTENT_DIR, ContentError, load_content
+from tests.conftest import SHARED
+
+
+@pytest.fixture
+def content_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, target, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    return target
+
+
+def test_content_check_passes(runner) -> None:
+    result = runner.invoke(args=["content", "check"])
+    assert result.exit_code == 0, result.output
+    assert "content OK" in result.output
+
+
+def test_a_curly_quote_fails_the_check_naming_file_and_topic(runner, content_copy: Path) -> None:
+    path = content_copy / "topics" / "hospice.yaml"
+    path.write_text(path.read_text().replace("Hospice is", "Hospice\u2019s care is", 1))
+    result = runner.invoke(args=["content", "check", "--dir", str(content_copy)])
+    assert result.exit_code != 0
+    assert "hospice.yaml" in result.output and "'hospice'" in result.output
+    assert "U+2019" in result.output
+
+
+def test_an_overlong_answer_fails_the_check(content_copy: Path) -> None:
+    path = content_copy / "topics" / "trials.yaml"
+    path.write_text(path.read_text().replace("more: >-\n", "more: >-\n  " + "word " * 70 + "\n", 1))
+    problems = lint(load_content(content_copy))
+    assert any("trials.yaml" in p and "segments" in p for p in problems)
+
+
+def test_a_keyword_shadowed_by_stop_fails_the_check(content_copy: Path) -> None:
+    path = content_copy / "topics" / "coping.yaml"
+    path.write_text(path.read_text().replace("keywords: [", "keywords: [QUIT, ", 1))
+    problems = lint(load_content(content_copy))
+    assert any("'quit'" in p and "STOP" in p for p in problems)
+
+
+def test_a_missing_topic_file_stops_loading(content_copy: Path) -> None:
+    (content_copy / "topics" / "works.yaml").unlink()
+    with pytest.raises(ContentError, match="works"):
+        load_content(content_copy)
+
+
+def test_an_unknown_source_stops_loading(content_copy: Path) -> None:
+    path = content_copy / "topics" / "scans.yaml"
+    path.write_text(re.sub(r"sources: \[.*\]", "sources: [made-up]", path.read_text()))
+    with pytest.raises(ContentError, match=r"scans\.yaml.*made-up"):
+        load_content(content_copy)
+
+
+def test_every_topic_cites_a_seed_article_that_exists() -> None:
+    content = load_content()
+    for topic in content.topics.values():
+        assert topic.sources
+        for sid in topic.sources:
+            assert (SHARED / "seeds" / content.sources[sid].seed).exists(), sid
+        assert "Source" in topic.more, topic.id
+
+
+def _shingles(text: str, n: int) -> set[tuple[str, ...]]:
+    words = re.findall(r"[a-z0-9]+", text.lower().replace("\u2019", "'"))
+    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
+
+
+def test_answers_are_in_our_own_words() -> None:
+    """No run of 7 words copied from a seed article."""
+    seeds = set()
+    for path in (SHARED / "seeds").glob("*.txt"):
+        seeds |= _shingles(path.read_text(encoding="utf-8"), 7)
+    content = load_content()
+    texts = {f"{t.id}.body": t.body for t in content.topics.values()}
+    texts |= {f"{t.id}.more": t.more for t in content.topics.values()}
+    texts |= {f"question {q.text}": q.text for q in content.questions}
+    copied = {name: _shingles(text, 7) & seeds for name, text in texts.items()}
+    assert {k: v for k, v in copied.items() if v} == {}
