@@ -52,9 +52,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     app.extensions["nextsteps.transport"] = make_transport(app.config)
 
+    from bot.ops import bp as ops_bp
     from bot.sms.webhook import bp as sms_bp
 
     app.register_blueprint(sms_bp)
+    app.register_blueprint(ops_bp)
     # The webhook is authenticated by Twilio's signature, not a CSRF token.
     csrf.exempt(sms_bp)
 

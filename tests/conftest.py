@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -29,33 +30,37 @@ ACCOUNT_SID = "AC" + "0" * 32
 SHARED = Path(os.environ.get("NEXTSTEPS_SHARED", Path(__file__).resolve().parents[2] / "shared"))
 
 
-@pytest.fixture(scope="session")
-def database_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A fresh database for this test session, migrated to head with Alembic."""
+@contextmanager
+def fresh_database(tmp_dir: Path) -> Iterator[str]:
+    """An empty database: SQLite in tmp_dir, or a new database on TEST_DATABASE_URL's server."""
     base = os.environ.get("TEST_DATABASE_URL", "")
-    if base.startswith(("postgres://", "postgresql")):
-        url = database_url(base, "")
-        name = f"nextsteps_test_{uuid.uuid4().hex[:10]}"
-        admin = create_engine(url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        uri = url.rsplit("/", 1)[0] + "/" + name
-    else:
-        admin, name = None, None
-        uri = "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "TESTING": True})
-    with app.app_context():
-        from flask_migrate import upgrade
-
-        upgrade()
-        db.engine.dispose()
-    yield uri
-
-    if admin is not None:
+    if not base.startswith(("postgres://", "postgresql")):
+        yield "sqlite:///" + str(tmp_dir / f"test-{uuid.uuid4().hex[:6]}.sqlite3")
+        return
+    url = database_url(base, "")
+    name = f"nextsteps_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.rsplit("/", 1)[0] + "/" + name
+    finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A fresh database for this test session, migrated to head with Alembic."""
+    with fresh_database(tmp_path_factory.mktemp("db")) as uri:
+        app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "TESTING": True})
+        with app.app_context():
+            from flask_migrate import upgrade
+
+            upgrade()
+            db.engine.dispose()
+        yield uri
 
 
 def _wipe(app: Flask) -> None:

@@ -6,10 +6,11 @@ from `pipeline.decide()`, so there is one implementation of what the bot says.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bot.conversation.pipeline import (
@@ -41,29 +42,55 @@ def get_pipeline() -> Pipeline:
     return current_app.extensions["nextsteps.pipeline"]
 
 
-def load_context(phone: str, patient: Patient | None) -> Context:
+# How much of a number's history one inbound text reads: enough for MORE and the loop guard.
+HISTORY_ROWS = 30
+
+
+@dataclass(frozen=True)
+class _Row:
+    direction: str
+    topic: str | None
+    body: str
+    created_at: datetime
+    is_reply: bool
+
+
+def _history(phone: str) -> list[_Row]:
+    """This number's recent messages, newest first, in one indexed query."""
+    rows = db.session.execute(
+        select(
+            Message.direction,
+            Message.topic,
+            Message.body,
+            Message.created_at,
+            Message.reply_to_id.is_not(None),
+        )
+        .where(Message.phone == phone)
+        .order_by(Message.id.desc())
+        .limit(HISTORY_ROWS)
+    )
+    return [_Row(*row) for row in rows]
+
+
+def load_context(phone: str, patient: Patient | None, history: list[_Row] | None = None) -> Context:
     """What the pipeline needs to know about this number, from the message history."""
     content_topics = get_pipeline().content.topics
     last_topic, more_sent = None, False
-    recent = db.session.scalars(
-        select(Message.topic)
-        .where(Message.phone == phone, Message.direction == INBOUND)
-        .order_by(Message.id.desc())
-        .limit(20)
-    )
-    for topic in recent:
-        if topic == "more":
+    for row in history if history is not None else _history(phone):
+        if row.direction != INBOUND:
+            continue
+        if row.topic == "more":
             more_sent = True
-        elif topic in content_topics:
-            last_topic = topic
+        elif row.topic in content_topics:
+            last_topic = row.topic
             break
     if last_topic is None:
         more_sent = False
 
     next_scan = None
     if patient is not None:
-        scan = db.session.scalars(
-            select(Scan)
+        scan = db.session.execute(
+            select(Scan.kind, Scan.scheduled_at)
             .where(
                 Scan.patient_id == patient.id,
                 Scan.status == SCHEDULED,
@@ -88,32 +115,19 @@ def preview(phone: str, body: str) -> Decision:
     return get_pipeline().decide(body, load_context(phone, patient))
 
 
-def _looping(phone: str, body: str) -> str | None:
+def _looping(history: list[_Row], body: str) -> str | None:
     """An auto-responder or stuck phone: we already replied many times this minute, or
     the same text keeps arriving. Counting our replies (not their texts) means a patient
     who was silenced, or who types fast, is not mistaken for a loop."""
     cfg = current_app.config
     now = utcnow()
-    replies_last_minute = db.session.scalar(
-        select(func.count(Message.id)).where(
-            Message.phone == phone,
-            Message.direction == OUTBOUND,
-            Message.reply_to_id.is_not(None),
-            Message.created_at >= now - timedelta(minutes=1),
-        )
-    )
-    if replies_last_minute >= cfg["LOOP_MAX_PER_MINUTE"]:
+    minute_ago = now - timedelta(minutes=1)
+    replies = sum(1 for r in history if r.is_reply and r.created_at >= minute_ago)
+    if replies >= cfg["LOOP_MAX_PER_MINUTE"]:
         return "rate"
-    recent = db.session.scalars(
-        select(Message.body)
-        .where(
-            Message.phone == phone,
-            Message.direction == INBOUND,
-            Message.created_at >= now - timedelta(minutes=cfg["LOOP_WINDOW_MINUTES"]),
-        )
-        .order_by(Message.id.desc())
-        .limit(cfg["LOOP_MAX_REPEATS"])
-    ).all()
+    window = now - timedelta(minutes=cfg["LOOP_WINDOW_MINUTES"])
+    recent = [r.body for r in history if r.direction == INBOUND and r.created_at >= window]
+    recent = recent[: cfg["LOOP_MAX_REPEATS"]]
     same = body.strip().lower()
     if len(recent) >= cfg["LOOP_MAX_REPEATS"] and all(b.strip().lower() == same for b in recent):
         return "repeat"
@@ -141,8 +155,9 @@ def handle_inbound(phone: str, body: str, sid: str) -> str | None:
         return _stored_reply(existing)
 
     patient = db.session.scalars(select(Patient).where(Patient.phone == phone)).first()
-    looping = _looping(phone, body)
-    decision = get_pipeline().decide(body, load_context(phone, patient))
+    history = _history(phone)
+    looping = _looping(history, body)
+    decision = get_pipeline().decide(body, load_context(phone, patient, history))
 
     inbound = Message(
         twilio_sid=sid,

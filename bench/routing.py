@@ -1,0 +1,65 @@
+"""Routing alone: pipeline.decide() per message over the eval texts, no HTTP, no database.
+
+    python bench/routing.py [--passes 200]
+
+Reports p50/p99 per message (goal: p99 <= 1 ms) and, as a same-process baseline, the
+cost of normalising the same texts (the cheapest step every message pays).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot.conversation.pipeline import Context, Pipeline  # noqa: E402
+from bot.conversation.text import normalize  # noqa: E402
+from content import load_content  # noqa: E402
+from tests.conftest import SHARED  # noqa: E402
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--passes", type=int, default=200)
+    args = ap.parse_args()
+    with (SHARED / "eval" / "inbound-examples.tsv").open(encoding="utf-8") as fh:
+        texts = [r[0] for r in csv.reader(fh, delimiter="\t") if r and not r[0].startswith("#")]
+    pipeline = Pipeline(load_content(), "NextSteps", "614-555-0100")
+    ctx = Context(status="active", last_topic="trials")
+
+    # Fresh typos defeat the per-word correction cache, as real traffic would.
+    variants = [t + (f" {i}" if i else "") for i in range(args.passes) for t in texts]
+    per_msg, baseline = [], []
+    clock = time.perf_counter_ns
+    for text in variants:
+        t0 = clock()
+        normalize(text)
+        t1 = clock()
+        pipeline.decide(text, ctx)
+        t2 = clock()
+        baseline.append(t1 - t0)
+        per_msg.append(t2 - t1)
+
+    def q(values: list[int], pct: float) -> float:
+        return statistics.quantiles(values, n=1000)[int(pct * 10) - 1] / 1e6
+
+    print(f"{len(per_msg)} messages ({len(texts)} eval texts x {args.passes} passes)")
+    print("| step | p50 ms | p99 ms | max ms |")
+    print("|---|---|---|---|")
+    for name, values in (
+        ("decide() (whole pipeline)", per_msg),
+        ("normalize() baseline", baseline),
+    ):
+        print(f"| {name} | {q(values, 50):.4f} | {q(values, 99):.4f} | {max(values) / 1e6:.3f} |")
+    ratio = statistics.median(per_msg) / statistics.median(baseline)
+    print(f"median decide/normalize ratio: {ratio:.1f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,134 @@
+"""Operability: GET /healthz for load balancers, GET /metrics for Prometheus.
+
+Metrics are computed from the database at scrape time rather than kept in process
+memory: with several gunicorn workers and a separate clock process, the database is
+the one place that knows the whole truth.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, Response, current_app, jsonify
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client.core import CollectorRegistry, GaugeMetricFamily
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.extensions import db
+from bot.models import (
+    CLAIMED,
+    INBOUND,
+    OUTBOUND,
+    PLANNED,
+    ClockTick,
+    Message,
+    Reminder,
+    utcnow,
+)
+
+bp = Blueprint("ops", __name__)
+
+
+def _clock_age_seconds() -> float | None:
+    last = db.session.scalar(select(func.max(ClockTick.last_tick_at)))
+    return None if last is None else (utcnow() - last).total_seconds()
+
+
+@bp.get("/healthz")
+def healthz() -> tuple[Response, int]:
+    """200 while this web worker can serve texts (database up, content loaded).
+
+    The clock's age is reported but does not fail the check: a stalled clock must not
+    make a load balancer take the webhook down too.
+    """
+    body: dict = {"content_topics": len(current_app.extensions["nextsteps.content"].topics)}
+    try:
+        db.session.execute(text("SELECT 1"))
+        body["database"] = "ok"
+        age = _clock_age_seconds()
+        body["clock_last_tick_age_seconds"] = None if age is None else round(age, 1)
+        stale_after = 3 * current_app.config["CLOCK_TICK_SECONDS"]
+        body["clock"] = "never ticked" if age is None else "ok" if age <= stale_after else "stale"
+    except SQLAlchemyError as exc:
+        db.session.rollback()
+        body["database"] = f"error: {type(exc).__name__}"
+        return jsonify(status="error", **body), 503
+    return jsonify(status="ok", **body), 200
+
+
+class DatabaseCollector:
+    """Prometheus collector reading counts from the database on each scrape."""
+
+    def collect(self):  # noqa: ANN201
+        now = utcnow()
+        inbound = GaugeMetricFamily(
+            "nextsteps_inbound_texts", "Inbound texts stored, by topic", labels=["topic"]
+        )
+        for topic, n in db.session.execute(
+            select(Message.topic, func.count())
+            .where(Message.direction == INBOUND)
+            .group_by(Message.topic)
+        ):
+            inbound.add_metric([topic or "none"], n)
+        yield inbound
+
+        outbound = GaugeMetricFamily(
+            "nextsteps_outbound_texts", "Outbound texts, by delivery status", labels=["status"]
+        )
+        for status, n in db.session.execute(
+            select(Message.status, func.count())
+            .where(Message.direction == OUTBOUND)
+            .group_by(Message.status)
+        ):
+            outbound.add_metric([status], n)
+        yield outbound
+
+        errors = GaugeMetricFamily(
+            "nextsteps_twilio_errors", "Outbound texts with a Twilio error code", labels=["code"]
+        )
+        for code, n in db.session.execute(
+            select(Message.error_code, func.count())
+            .where(Message.error_code.is_not(None))
+            .group_by(Message.error_code)
+        ):
+            errors.add_metric([str(code)], n)
+        yield errors
+
+        reminders = GaugeMetricFamily(
+            "nextsteps_reminders", "Reminders by status", labels=["status"]
+        )
+        for status, n in db.session.execute(
+            select(Reminder.status, func.count()).group_by(Reminder.status)
+        ):
+            reminders.add_metric([status], n)
+        yield reminders
+
+        waiting = (Reminder.status.in_((PLANNED, CLAIMED)), Reminder.due_at <= now)
+        due = db.session.scalar(select(func.count()).where(*waiting))
+        late = db.session.scalar(
+            select(func.count()).where(*waiting, Reminder.due_at <= now - timedelta(minutes=5))
+        )
+        oldest = db.session.scalar(select(func.min(Reminder.due_at)).where(*waiting))
+        yield GaugeMetricFamily("nextsteps_reminders_due", "Reminders due and not sent", value=due)
+        yield GaugeMetricFamily(
+            "nextsteps_reminders_late", "Reminders due over 5 minutes ago", value=late
+        )
+        yield GaugeMetricFamily(
+            "nextsteps_dispatch_lag_seconds",
+            "Age of the oldest due reminder not yet sent",
+            value=0.0 if oldest is None else (now - oldest).total_seconds(),
+        )
+        age = _clock_age_seconds()
+        yield GaugeMetricFamily(
+            "nextsteps_clock_last_tick_age_seconds",
+            "Seconds since the clock last ticked (-1: never)",
+            value=-1.0 if age is None else age,
+        )
+
+
+@bp.get("/metrics")
+def metrics() -> Response:
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(DatabaseCollector())
+    return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
