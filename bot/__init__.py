@@ -60,6 +60,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     # The webhook is authenticated by Twilio's signature, not a CSRF token.
     csrf.exempt(sms_bp)
 
+    from bot.staff import bp as staff_bp
+    from bot.staff.accounts import load_user
+
+    app.register_blueprint(staff_bp)
+    login_manager.user_loader(load_user)
+    login_manager.login_view = "staff.login"
+
     from bot.cli import register_cli
 
     register_cli(app)

@@ -10,12 +10,14 @@ from flask.cli import AppGroup, with_appcontext
 
 from bot.conversation.inbound import preview
 from bot.sms.segments import segment_info
+from bot.staff.commands import staff_cli
 from content import ContentError
 
 
 def register_cli(app: Flask) -> None:
     app.cli.add_command(reply_command)
     app.cli.add_command(content_cli)
+    app.cli.add_command(staff_cli)
     from bot.cli_patients import patients_cli
     from schedules.cli import reminders_cli  # schedules builds on bot; imported late
 

@@ -168,5 +168,10 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": _bool(env, "SESSION_COOKIE_SECURE", secure_default),
         "WTF_CSRF_ENABLED": _bool(env, "WTF_CSRF_ENABLED", True),
+        # Staff console: this many wrong passwords in a row lock the account for a while.
+        "STAFF_LOGIN_MAX_FAILURES": _int(env, "STAFF_LOGIN_MAX_FAILURES", 5, low=1),
+        "STAFF_LOCKOUT_MINUTES": _int(env, "STAFF_LOCKOUT_MINUTES", 15, low=1),
+        # Each row may send a text while the request waits: keep one upload short.
+        "STAFF_IMPORT_MAX_ROWS": _int(env, "STAFF_IMPORT_MAX_ROWS", 500, low=1),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
     }

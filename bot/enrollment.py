@@ -61,6 +61,10 @@ def enroll(
     tz = check_timezone(timezone or current_app.config["DEFAULT_TIMEZONE"])
     patient = db.session.scalars(select(Patient).where(Patient.phone == phone)).first()
     created = patient is None
+    if patient is None and _opted_out_before(phone):
+        raise EnrollmentError(
+            "this number opted out (STOP) before its record was erased; it can't be texted again"
+        )
     if patient is None:
         patient = Patient(phone=phone, status=PENDING)
         db.session.add(patient)
@@ -100,3 +104,14 @@ def _invited_before(patient: Patient) -> bool:
         ).first()
         is not None
     )
+
+
+def _opted_out_before(phone: str) -> bool:
+    """The number's last consent event (kept after erasure) is an opt-out."""
+    last = db.session.scalars(
+        select(ConsentEvent.event)
+        .where(ConsentEvent.phone == phone)
+        .order_by(ConsentEvent.created_at.desc(), ConsentEvent.id.desc())
+        .limit(1)
+    ).first()
+    return last == "opt_out"

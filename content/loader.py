@@ -45,6 +45,7 @@ REPLY_KEYS = (
     "next_scan_unknown",
     "urgent",
     "urgent_self_harm",
+    "bereavement",
     "unknown",
     "opt_in_request",
     "reminder",

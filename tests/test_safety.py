@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.conversation.safety import SELF_HARM, URGENT, red_flag
+from bot.conversation.safety import BEREAVEMENT, SELF_HARM, URGENT, red_flag
 from bot.extensions import db
 from bot.models import Message
 from tests.conftest import Phone
@@ -89,3 +89,49 @@ def test_self_harm_reply_gives_988(app, phone: Phone) -> None:
 
 def test_red_flag_wins_over_a_keyword(phone: Phone) -> None:
     assert "911" in phone.text("SIDE EFFECTS chest pain")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My husband passed away last night",
+        "mom died this morning",
+        "he has passed",
+        "the funeral is on Friday, please stop the reminders for her",
+    ],
+)
+def test_bereavement_is_recognised(text: str) -> None:
+    flag = red_flag(text)
+    assert flag is not None and flag.family == BEREAVEMENT, text
+
+
+@pytest.mark.parametrize("text", ["he hasn't passed away", "am I going to die", "I passed my test"])
+def test_not_bereavement(text: str) -> None:
+    flag = red_flag(text)
+    assert flag is None or flag.family != BEREAVEMENT
+
+
+def test_bereavement_gets_condolences_and_a_staff_flag_but_no_status_change(app, phone) -> None:
+    from bot.models import Patient
+
+    with app.app_context():
+        db.session.add(Patient(phone=phone.number, status="active"))
+        db.session.commit()
+    reply = phone.text("My wife passed away on Sunday")
+    assert "sorry for your loss" in reply and "STOP" in reply
+    with app.app_context():
+        msg = db.session.scalars(select(Message).where(Message.direction == "inbound")).one()
+        status = db.session.scalar(select(Patient.status))
+    assert msg.flag == "bereavement" and status == "active"
+
+
+def test_bereavement_from_a_stopped_number_is_silent_but_flagged(app, phone) -> None:
+    from bot.models import Patient
+
+    with app.app_context():
+        db.session.add(Patient(phone=phone.number, status="stopped"))
+        db.session.commit()
+    assert phone.text("she died yesterday") is None
+    with app.app_context():
+        msg = db.session.scalars(select(Message).where(Message.direction == "inbound")).one()
+    assert msg.flag == "bereavement" and msg.topic == "silenced"

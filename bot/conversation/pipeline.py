@@ -20,6 +20,7 @@ from content import Content
 
 # Flags shown in the staff inbox.
 FLAG_URGENT, FLAG_SELF_HARM, FLAG_UNANSWERED = "urgent", "self_harm", "unanswered"
+FLAG_BEREAVEMENT = "bereavement"
 
 
 @dataclass(frozen=True)
@@ -66,10 +67,15 @@ class Pipeline:
         if ctx.status == STOPPED:
             # Opted out: silence. A red flag is still put in front of staff, who may call.
             return Decision(
-                "urgent" if flag else "silenced",
+                "urgent" if flag and flag.family != safety.BEREAVEMENT else "silenced",
                 None,
                 flag=_flag_for(flag),
                 detail=flag.phrase if flag else "",
+            )
+        if flag and flag.family == safety.BEREAVEMENT:
+            # Flag only: a person follows up; a misread must not silence a living patient.
+            return Decision(
+                "bereavement", self.render("bereavement"), flag=FLAG_BEREAVEMENT, detail=flag.phrase
             )
         if flag:
             key = "urgent_self_harm" if flag.family == safety.SELF_HARM else "urgent"
@@ -134,7 +140,9 @@ class Pipeline:
 def _flag_for(flag: safety.RedFlag | None) -> str | None:
     if flag is None:
         return None
-    return FLAG_SELF_HARM if flag.family == safety.SELF_HARM else FLAG_URGENT
+    return {safety.SELF_HARM: FLAG_SELF_HARM, safety.BEREAVEMENT: FLAG_BEREAVEMENT}.get(
+        flag.family, FLAG_URGENT
+    )
 
 
 def _looks_like_question(text: str) -> bool:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from bot.conversation.text import normalize
 
-URGENT, SELF_HARM = "urgent", "self_harm"
+URGENT, SELF_HARM, BEREAVEMENT = "urgent", "self_harm", "bereavement"
 
 _NEGATION = re.compile(
     r"\b(no|not|without|never|denies|deny|dont|don't|doesnt|doesn't|isnt|isn't|"
@@ -81,6 +81,15 @@ _FAMILIES: dict[str, list[str]] = {
         r"\b(yellow) (skin|eyes)\b",
         r"\bemergency\b",
     ],
+    # A family member telling us the patient died: a person should follow up, gently.
+    BEREAVEMENT: [
+        r"\b(passed away|passed on|has passed)\b",
+        r"\b(he|she|they|mom|mum|dad|mother|father|husband|wife|partner|son|daughter|brother|"
+        r"sister|grandma|grandpa|grandmother|grandfather) (has |just )?(died|passed)\b",
+        r"\b(has|had|just) died\b",
+        r"\bfuneral\b",
+        r"\bno longer with us\b",
+    ],
 }
 _COMPILED = {family: [re.compile(p) for p in patterns] for family, patterns in _FAMILIES.items()}
 
@@ -98,9 +107,9 @@ def _negated(text: str, start: int) -> bool:
 
 
 def red_flag(text: str) -> RedFlag | None:
-    """The first red flag in `text` that is not negated, self-harm first."""
+    """The first red flag in `text` that is not negated: self-harm, urgent, bereavement."""
     norm = normalize(text)
-    for family in (SELF_HARM, URGENT):
+    for family in (SELF_HARM, URGENT, BEREAVEMENT):
         for pattern in _COMPILED[family]:
             for match in pattern.finditer(norm):
                 if not _negated(norm, match.start()):

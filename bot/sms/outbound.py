@@ -47,10 +47,15 @@ def mark_stopped(patient: Patient, source: str, detail: str) -> None:
                 detail=detail[:200],
             )
         )
+    cancel_planned_reminders(patient, "patient opted out")
+
+
+def cancel_planned_reminders(patient: Patient, note: str) -> None:
+    """Nothing more goes out: every reminder not yet sent is cancelled (opt-out, pause)."""
     db.session.execute(
         db.update(Reminder)
         .where(Reminder.patient_id == patient.id, Reminder.status.in_((PLANNED, CLAIMED)))
-        .values(status=CANCELLED, note="patient opted out")
+        .values(status=CANCELLED, note=note[:200])
     )
 
 

@@ -1,0 +1,70 @@
+"""The staff console: a server-rendered blueprint under /staff.
+
+Every view needs a logged-in staff member except the login page and the stylesheet;
+the gate is here, once, rather than a decorator each new view could forget.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, Response, current_app, request
+from flask_login import current_user
+
+from bot.extensions import login_manager
+from bot.timeutil import to_local
+
+bp = Blueprint(
+    "staff", __name__, url_prefix="/staff", template_folder="templates", static_folder="static"
+)
+
+PUBLIC_ENDPOINTS = frozenset({"staff.login", "staff.static"})
+
+
+@bp.before_request
+def require_login() -> Response | None:
+    if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
+        return None
+    return login_manager.unauthorized()
+
+
+@bp.after_request
+def no_store(response: Response) -> Response:
+    """Pages hold PHI: no caching anywhere, no framing, no third-party anything."""
+    if request.endpoint != "staff.static":
+        response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    )
+    return response
+
+
+@bp.context_processor
+def nav_counts() -> dict:
+    if not current_user.is_authenticated:
+        return {}
+    from bot.staff.inbox import unhandled_count
+
+    return {"unhandled_count": unhandled_count()}
+
+
+@bp.app_template_filter("local")
+def local_time(utc_naive: datetime | None, tz: str | None = None) -> str:
+    """A stored UTC time as staff read it: in the patient's zone (or the clinic's)."""
+    if utc_naive is None:
+        return ""
+    local = to_local(utc_naive, tz or current_app.config["DEFAULT_TIMEZONE"])
+    return local.strftime("%a %Y-%m-%d %H:%M %Z")
+
+
+@bp.app_template_filter("local_input")
+def local_input(utc_naive: datetime, tz: str) -> str:
+    """The value a datetime-local input needs to show this time in the patient's zone."""
+    return to_local(utc_naive, tz).strftime("%Y-%m-%dT%H:%M")
+
+
+# The views register themselves on `bp`.
+from bot.staff import admin, auth, imports, inbox, patients  # noqa: E402, F401

@@ -1,0 +1,122 @@
+"""The console's forms. Every one is a FlaskForm, so every POST carries a CSRF token."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from bot.scans import SCAN_KINDS
+from bot.staff.accounts import MIN_PASSWORD_LENGTH
+from bot.staff.intake import COMMON_TIMEZONES, LANGUAGES, MAX_RHYTHM_WEEKS
+
+OTHER_ZONE = "other"
+_LOCAL_FORMAT = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> posts
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+
+
+class EnrollForm(FlaskForm):
+    phone = StringField("Mobile number", validators=[DataRequired(), Length(max=40)])
+    display_name = StringField(
+        "Name or initials",
+        validators=[Optional(), Length(max=80)],
+        description="The minimum staff need to recognise the patient, e.g. initials.",
+    )
+    timezone = SelectField(
+        "Time zone",
+        choices=[*COMMON_TIMEZONES, OTHER_ZONE],
+    )
+    timezone_other = StringField(
+        "Other time zone", validators=[Optional(), Length(max=64)], description="e.g. America/Boise"
+    )
+    language = SelectField(
+        "Language", choices=list(LANGUAGES), description="Texts are in English for now."
+    )
+    discreet = BooleanField(
+        "Discreet mode", description="Reminders don't say 'scan' or 'cancer' on the lock screen."
+    )
+    scan_at = DateTimeLocalField(
+        "Next scan (patient's local time)", format=_LOCAL_FORMAT, validators=[Optional()]
+    )
+    scan_kind = SelectField("Scan type", choices=list(SCAN_KINDS))
+    treatment_start = DateField("Treatment start", validators=[Optional()])
+    rhythm_first_weeks = IntegerField(
+        "First scan after (weeks)",
+        validators=[Optional(), NumberRange(1, MAX_RHYTHM_WEEKS)],
+    )
+    rhythm_every_weeks = IntegerField(
+        "Then every (weeks)", validators=[Optional(), NumberRange(1, MAX_RHYTHM_WEEKS)]
+    )
+
+    def chosen_timezone(self) -> str:
+        if self.timezone.data == OTHER_ZONE:
+            return (self.timezone_other.data or "").strip()
+        return self.timezone.data
+
+
+class ScanForm(FlaskForm):
+    scan_at = DateTimeLocalField(
+        "Date and time (patient's local time)", format=_LOCAL_FORMAT, validators=[InputRequired()]
+    )
+    kind = SelectField("Type", choices=list(SCAN_KINDS))
+
+
+class MoveScanForm(FlaskForm):
+    scan_at = DateTimeLocalField(
+        "New date and time", format=_LOCAL_FORMAT, validators=[InputRequired()]
+    )
+
+
+class EraseForm(FlaskForm):
+    confirm = StringField("Type ERASE to confirm", validators=[DataRequired(), Length(max=10)])
+
+    def validate_confirm(self, field: StringField) -> None:
+        if (field.data or "").strip() != "ERASE":
+            raise ValidationError("Type ERASE (capitals) to confirm.")
+
+
+class HandleForm(FlaskForm):
+    note = TextAreaField(
+        "What was done", validators=[DataRequired(), Length(max=1000)], render_kw={"rows": 2}
+    )
+
+
+class ImportForm(FlaskForm):
+    file = FileField("CSV file", validators=[FileRequired()])
+
+
+class StaffUserForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(
+        "Password",
+        # The length rule lives in accounts.check_new_password (shared with the CLI).
+        validators=[DataRequired(), Length(max=1024)],
+        description=f"At least {MIN_PASSWORD_LENGTH} characters.",
+    )
+    confirm = PasswordField(
+        "Password again", validators=[DataRequired(), EqualTo("password", "Passwords differ.")]
+    )
+    is_admin = BooleanField("Admin (manages staff, sees the audit log)")

@@ -1,0 +1,78 @@
+"""Flagged texts: the inbox staff work through, most serious and newest first."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import case, func, select, update
+from werkzeug.wrappers import Response
+
+from bot.conversation.pipeline import FLAG_SELF_HARM, FLAG_URGENT
+from bot.extensions import db
+from bot.models import INBOUND, Message, Patient, utcnow
+from bot.staff import audit, bp
+from bot.staff.forms import HandleForm
+
+PAGE_SIZE = 50
+
+_flagged = (Message.direction == INBOUND, Message.flag.is_not(None))
+# Someone may be in danger: these go to the top whatever their age.
+_severity = case((Message.flag == FLAG_SELF_HARM, 0), (Message.flag == FLAG_URGENT, 1), else_=2)
+
+
+def unhandled_count() -> int:
+    return db.session.scalar(
+        select(func.count(Message.id)).where(*_flagged, Message.handled_at.is_(None))
+    )
+
+
+@bp.get("/inbox")
+def inbox() -> str:
+    show_handled = request.args.get("handled") == "1"
+    stmt = select(Message).where(*_flagged)
+    if show_handled:
+        stmt = stmt.where(Message.handled_at.is_not(None)).order_by(Message.handled_at.desc())
+    else:
+        stmt = stmt.where(Message.handled_at.is_(None)).order_by(
+            _severity, Message.created_at.desc(), Message.id.desc()
+        )
+    page = db.paginate(stmt, per_page=PAGE_SIZE, max_per_page=PAGE_SIZE, error_out=False)
+    ids = {m.patient_id for m in page.items if m.patient_id}
+    patients = {p.id: p for p in db.session.scalars(select(Patient).where(Patient.id.in_(ids)))}
+    return render_template(
+        "staff/inbox.html",
+        page=page,
+        patients=patients,
+        show_handled=show_handled,
+    )
+
+
+@bp.post("/inbox/<int:message_id>/handle")
+def handle(message_id: int) -> Response:
+    msg = db.session.get(Message, message_id)
+    if msg is None or msg.flag is None or msg.direction != INBOUND:
+        abort(404)
+    form = HandleForm()
+    if not form.validate():
+        flash("Add a short note saying what was done.", "error")
+    elif not _mark_handled(msg, form.note.data.strip()):
+        db.session.rollback()
+        flash("Someone else marked this one handled first; their note is kept.", "error")
+    else:
+        # The note may name the patient: the audit row keeps only ids.
+        target = audit.patient_target(msg.patient_id) if msg.patient_id else ""
+        audit.record("inbox.handle", target, f"message:{msg.id} {msg.flag}")
+        db.session.commit()
+        flash("Marked handled.")
+    return redirect(url_for("staff.inbox"))
+
+
+def _mark_handled(msg: Message, note: str) -> bool:
+    """Set the handled fields unless someone already did (two staff on one text)."""
+    result = db.session.execute(
+        update(Message)
+        .where(Message.id == msg.id, Message.handled_at.is_(None))
+        .values(handled_at=utcnow(), handled_by=current_user.email[:120], handled_note=note)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1

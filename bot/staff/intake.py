@@ -1,0 +1,148 @@
+"""Enroll one patient from staff input: the enroll form and each CSV row come through here.
+
+`check()` validates everything that can be checked without sending a text (phone, zone,
+language, scan time and type, rhythm), so a bad row never gets as far as the opt-in
+text. `apply()` then calls `bot.enrollment.enroll()` (the one implementation of enroll:
+double opt-in, no duplicates, stopped numbers refused), stores the rescan rhythm, adds
+the scan unless the patient already has it, and writes the audit rows. The caller commits
+(or rolls back) the whole of it as one unit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+
+from flask import current_app
+from sqlalchemy import select
+
+from bot.enrollment import EnrollmentError, check_timezone, enroll, parse_phone
+from bot.extensions import db
+from bot.models import SCHEDULED, Patient, Scan, utcnow
+from bot.scans import SCAN_KINDS, ScanError, add_scan
+from bot.staff import audit
+from bot.timeutil import to_utc
+
+# Texts exist in English only for now; a language is offered once its content exists.
+LANGUAGES = ("en",)
+COMMON_TIMEZONES = (
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Phoenix",  # no DST
+    "America/Los_Angeles",
+    "America/Anchorage",
+    "Pacific/Honolulu",
+    "America/Puerto_Rico",
+)
+MAX_RHYTHM_WEEKS = 104
+# What check() and apply() raise for input staff can fix; shown to them as is.
+INPUT_ERRORS = (EnrollmentError, ScanError)
+
+
+@dataclass(frozen=True)
+class Intake:
+    """What staff typed (or a CSV row held) about one patient."""
+
+    phone: str
+    display_name: str = ""
+    timezone: str = ""  # blank: DEFAULT_TIMEZONE
+    language: str = "en"
+    discreet: bool = False
+    scan_at: datetime | None = None  # wall-clock time in the patient's zone
+    scan_kind: str = "CT"
+    treatment_start: date | None = None
+    rhythm_first_weeks: int | None = None
+    rhythm_every_weeks: int | None = None
+
+
+@dataclass(frozen=True)
+class Applied:
+    patient: Patient
+    created: bool
+    invited: bool  # the opt-in text went out now
+    scan_added: bool
+
+
+def check(intake: Intake) -> Intake:
+    """The same intake, normalised (E.164 phone, zone filled in). Raises INPUT_ERRORS."""
+    phone = parse_phone(intake.phone)
+    tz = check_timezone(intake.timezone.strip() or current_app.config["DEFAULT_TIMEZONE"])
+    if intake.language not in LANGUAGES:
+        raise EnrollmentError(f"language must be one of {', '.join(LANGUAGES)}")
+    if len(intake.display_name.strip()) > 80:
+        raise EnrollmentError("the name must be at most 80 characters (initials are enough)")
+    kind = (intake.scan_kind or "CT").strip().upper()
+    if kind not in SCAN_KINDS:
+        raise ScanError(f"scan type must be one of {', '.join(SCAN_KINDS)}")
+    if intake.scan_at is not None:
+        check_scan_time(intake.scan_at, tz)
+    rhythm = (intake.treatment_start, intake.rhythm_first_weeks, intake.rhythm_every_weeks)
+    if any(v is not None for v in rhythm):
+        if any(v is None for v in rhythm):
+            raise EnrollmentError(
+                "a rescan rhythm needs all three: treatment start, first scan after N weeks,"
+                " then every M weeks"
+            )
+        for weeks in rhythm[1:]:
+            if not 1 <= weeks <= MAX_RHYTHM_WEEKS:
+                raise EnrollmentError(f"rhythm weeks must be between 1 and {MAX_RHYTHM_WEEKS}")
+    return replace(
+        intake, phone=phone, timezone=tz, display_name=intake.display_name.strip(), scan_kind=kind
+    )
+
+
+def check_scan_time(local_when: datetime, tz: str) -> None:
+    """Reminders are for scans to come: a time already past is a typo."""
+    if to_utc(local_when, tz) <= utcnow():
+        raise ScanError("the scan time is in the past")
+
+
+def apply(intake: Intake, *, actor: str, source: str) -> Applied:
+    """Enroll (or update) and add the scan. Raises INPUT_ERRORS. Caller commits."""
+    intake = check(intake)
+    result = enroll(
+        intake.phone,
+        timezone=intake.timezone,
+        display_name=intake.display_name,
+        language=intake.language,
+        discreet=intake.discreet,
+        actor=actor,
+        source=source,
+    )
+    patient = result.patient
+    if intake.treatment_start is not None:
+        patient.treatment_start = datetime.combine(intake.treatment_start, datetime.min.time())
+        patient.rhythm_first_weeks = intake.rhythm_first_weeks
+        patient.rhythm_every_weeks = intake.rhythm_every_weeks
+    scan_added = False
+    if intake.scan_at is not None and not _has_scan(patient, intake):
+        scan = add_scan(patient, intake.scan_at, intake.scan_kind)
+        scan_added = True
+        audit.record(
+            "scan.add", audit.patient_target(patient.id), f"scan:{scan.id} {scan.kind}", actor
+        )
+    audit.record(
+        "patient.enroll",
+        audit.patient_target(patient.id),
+        f"via {source}; new={result.created} invited={result.invited}",
+        actor,
+    )
+    return Applied(patient, result.created, result.invited, scan_added)
+
+
+def _has_scan(patient: Patient, intake: Intake) -> bool:
+    """Already booked: the same file imported twice must not book the scan twice."""
+    assert intake.scan_at is not None
+    when = to_utc(intake.scan_at, patient.timezone)
+    return (
+        db.session.scalars(
+            select(Scan.id).where(
+                Scan.patient_id == patient.id,
+                Scan.status == SCHEDULED,
+                Scan.scheduled_at == when,
+                Scan.kind == intake.scan_kind,
+            )
+        ).first()
+        is not None
+    )

@@ -1,0 +1,120 @@
+"""A real browser through the console: log in, enroll, the patient texts YES, and the
+patient page shows them active with a reminder planned.
+
+Debian's Chromium (/usr/bin/chromium) driven by Playwright; the app runs in a real HTTP
+server thread on 127.0.0.1 with real CSRF tokens, and the YES arrives as a signed Twilio
+webhook over HTTP.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+from conftest import inbound_form, sign
+from flask import Flask
+from werkzeug.serving import make_server
+
+from .helpers import PASSWORD, STAFF_EMAIL, in_future
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PATIENT_PHONE = "+16145550142"
+
+
+def _require_chromium() -> None:
+    if CHROMIUM.exists():
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"CI is set but {CHROMIUM} is missing: .ci/run must apt-get install chromium")
+    pytest.skip(f"{CHROMIUM} is not installed (apt-get install -y chromium)")
+
+
+@pytest.fixture
+def live_server(csrf_on: None, app: Flask, staff_user: str) -> Iterator[str]:
+    """The app on a free port in a real server thread; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+def _text_from_patient(base: str, body: str) -> str:
+    """A Twilio-signed inbound SMS posted to the live server; returns the TwiML."""
+    url = f"{base}/sms"
+    form = inbound_form(body, from_=PATIENT_PHONE)
+    request = urllib.request.Request(
+        url,
+        data=urlencode(form).encode(),
+        headers={
+            "X-Twilio-Signature": sign(url, form),
+            "Content-Type": "application/x-www-form-urlencoded",
+        },
+    )
+    with urllib.request.urlopen(request, timeout=10) as resp:
+        assert resp.status == 200
+        return resp.read().decode()
+
+
+@pytest.mark.browser
+def test_enroll_then_yes_in_a_real_browser(live_server: str, app: Flask, tmp_path: Path) -> None:
+    _require_chromium()
+    from playwright.sync_api import expect, sync_playwright
+
+    scan_at = in_future(21, 9)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            # A phone-sized screen: the console must work there.
+            page = browser.new_page(viewport={"width": 390, "height": 844})
+            page.set_default_timeout(15_000)
+
+            page.goto(f"{live_server}/staff/patients/new")
+            expect(page).to_have_url(f"{live_server}/staff/login?next=%2Fstaff%2Fpatients%2Fnew")
+            page.fill("#email", STAFF_EMAIL)
+            page.fill("#password", PASSWORD)
+            page.get_by_role("button", name="Log in").click()
+
+            expect(page.get_by_role("heading", name="Enroll a patient")).to_be_visible()
+            page.fill("#phone", "614-555-0142")
+            page.fill("#display_name", "R.T.")
+            page.select_option("#timezone", "America/Chicago")
+            page.fill("#scan_at", scan_at.strftime("%Y-%m-%dT%H:%M"))
+            page.select_option("#scan_kind", "CT")
+            page.get_by_role("button", name="Enroll and send the opt-in text").click()
+
+            expect(page.locator("#patient-status")).to_have_text("pending")
+            expect(page.locator("#scans")).to_contain_text(scan_at.strftime("%Y-%m-%d 09:00"))
+
+            sent = app.extensions["nextsteps.transport"].sent
+            assert [m["to"] for m in sent] == [PATIENT_PHONE]
+            assert "Reply YES" in sent[0]["body"]
+
+            twiml = _text_from_patient(live_server, "YES")
+            assert "You&apos;re in!" in twiml or "You're in!" in twiml
+
+            page.reload()
+            page.screenshot(path=str(tmp_path / "patient-after-yes.png"), full_page=True)
+            expect(page.locator("#patient-status")).to_have_text("active")
+            expect(page.locator("#consent")).to_contain_text("opt_in")
+            # Planned by schedules.planner.replan() when the scan was added.
+            expect(page.locator("#reminders tr.reminder.planned").first).to_be_visible()
+        finally:
+            browser.close()
+    assert (tmp_path / "patient-after-yes.png").stat().st_size > 0
