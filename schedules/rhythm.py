@@ -1,6 +1,7 @@
 """The rescan rhythm: first scan N weeks after treatment start, then every M weeks.
 
-Plain functions so the staff console can call them as the clock does. The clock marks
+Plain functions so the staff console can call them as the clock does. Enrolling with a
+rhythm and no scan books the first one (bot.staff.intake); after that the clock marks
 scans whose time has passed as done and, for patients with a rhythm, books the next one
 (`advance_rhythms`). The next scan counts from the latest real scan, because a rescan is
 booked "M weeks after the last one" even when the last one was moved.
@@ -43,7 +44,7 @@ def propose_next_scan(patient: Patient, now: datetime | None = None) -> datetime
     patient's zone (what `bot.scans.add_scan` takes), or None without a rhythm.
 
     From the latest scan (scheduled or done): that scan + M weeks, same local time. With
-    no scan yet: treatment start + N weeks at RHYTHM_SCAN_LOCAL_TIME. Dates already past
+    no scan yet: treatment start (its date) + N weeks at RHYTHM_SCAN_LOCAL_TIME. Dates already past
     step on by M weeks, so a late call still proposes a future date.
     """
     if not has_rhythm(patient):
@@ -55,7 +56,8 @@ def propose_next_scan(patient: Patient, now: datetime | None = None) -> datetime
         local = to_local(last.scheduled_at, tz).replace(tzinfo=None)
         when = local + timedelta(weeks=patient.rhythm_every_weeks)
     else:
-        start = to_local(patient.treatment_start, tz).date()
+        # A calendar date (the console stores the day at midnight), not an instant.
+        start = patient.treatment_start.date()
         when = datetime.combine(
             start + timedelta(weeks=patient.rhythm_first_weeks),
             hhmm(current_app.config["RHYTHM_SCAN_LOCAL_TIME"]),
@@ -66,10 +68,13 @@ def propose_next_scan(patient: Patient, now: datetime | None = None) -> datetime
     return when
 
 
-def apply_rhythm(patient: Patient, now: datetime | None = None) -> Scan | None:
+def apply_rhythm(
+    patient: Patient, now: datetime | None = None, kind: str | None = None
+) -> Scan | None:
     """Book the proposed scan when the patient has no future scheduled scan. Caller commits.
 
-    Returns the new scan (its reminders already planned), or None when nothing was due.
+    The scan is of `kind`, else the same kind as the last one (CT if none). Returns the
+    new scan (its reminders already planned), or None when nothing was due.
     """
     now = now or utcnow()
     future = db.session.scalars(
@@ -81,9 +86,8 @@ def apply_rhythm(patient: Patient, now: datetime | None = None) -> Scan | None:
     if when is None:
         return None
     last = _last_scan(patient)
-    scan = add_scan(
-        patient, when, kind=last.kind if last else "CT", place=last.place if last else ""
-    )
+    kind = kind or (last.kind if last else "CT")
+    scan = add_scan(patient, when, kind=kind, place=last.place if last else "")
     log_event("rhythm.scan_proposed", phone=patient.phone, scan=scan.id)
     return scan
 

@@ -122,6 +122,20 @@ def apply(intake: Intake, *, actor: str, source: str) -> Applied:
         audit.record(
             "scan.add", audit.patient_target(patient.id), f"scan:{scan.id} {scan.kind}", actor
         )
+    if intake.scan_at is None and intake.treatment_start is not None:
+        # No date given: book the first scan of the rhythm (the clock books the ones after).
+        # Imported here, as in bot.scans: schedules uses bot.
+        from schedules.rhythm import apply_rhythm
+
+        scan = apply_rhythm(patient, kind=intake.scan_kind)
+        if scan is not None:
+            scan_added = True
+            audit.record(
+                "scan.add",
+                audit.patient_target(patient.id),
+                f"scan:{scan.id} {scan.kind} from the rescan rhythm",
+                actor,
+            )
     audit.record(
         "patient.enroll",
         audit.patient_target(patient.id),
