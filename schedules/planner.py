@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import or_, select, update
 
 from bot.extensions import db
 from bot.logs import log_event
@@ -34,6 +34,7 @@ from bot.models import (
     Scan,
     utcnow,
 )
+from bot.sms.outbound import cancel_planned_reminders
 from bot.timeutil import to_local, to_utc
 from schedules.caps import WEEK, apply_caps
 from schedules.message import compose_reminder
@@ -76,17 +77,7 @@ def replan(patient: Patient, now: datetime | None = None) -> None:
     _lock(patient)
 
     if patient.status != ACTIVE:
-        db.session.execute(
-            update(Reminder)
-            .where(
-                Reminder.patient_id == patient.id,
-                or_(
-                    Reminder.status == PLANNED,
-                    and_(Reminder.status == SKIPPED, Reminder.due_at > now),
-                ),
-            )
-            .values(status=CANCELLED, note=f"patient is {patient.status}")
-        )
+        cancel_planned_reminders(patient, f"patient is {patient.status}")
         return
 
     scans = db.session.scalars(
