@@ -178,7 +178,7 @@ def phone(client: FlaskClient) -> Phone:
 
 
 # -- Twilio on loopback (reminders) ------------------------------------------------------
-from fake_twilio import FakeTwilio  # noqa: E402  (tests/ is on sys.path: no __init__.py)
+from tests.fake_twilio import FakeTwilio  # noqa: E402  (tests/ is on sys.path: no __init__.py)
 
 FROM_NUMBER = "+16145550100"
 

@@ -11,13 +11,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from conftest import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER
-from reminder_helpers import make_patient, scan_at, utc
 from sqlalchemy import select, update
 
 from bot.extensions import db
 from bot.models import SENT, ClockTick, Message, Reminder, utcnow
 from schedules.clock import HEARTBEAT, TICK_JOB_ID, build_scheduler, tick
+from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER
+from tests.reminder_helpers import make_patient, scan_at, utc
 
 ROOT = Path(__file__).resolve().parents[1]
 

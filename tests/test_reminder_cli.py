@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from reminder_helpers import reminders
 from sqlalchemy import select
 
 from bot.extensions import db
 from bot.models import CANCELLED, PLANNED, ConsentEvent, Patient
+from tests.reminder_helpers import reminders
 
 
 def _patient(app, phone="+16145550123") -> Patient:

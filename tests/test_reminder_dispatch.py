@@ -7,8 +7,6 @@ import threading
 from datetime import timedelta
 
 import pytest
-from conftest import FROM_NUMBER
-from reminder_helpers import make_patient, reminders, scan_at, utc
 from sqlalchemy import select
 
 from bot.extensions import db
@@ -29,6 +27,8 @@ from bot.models import (
 from schedules.clock import tick
 from schedules.dispatcher import dispatch
 from schedules.pacer import Pacer
+from tests.conftest import FROM_NUMBER
+from tests.reminder_helpers import make_patient, reminders, scan_at, utc
 
 PHONE = "+16145550123"
 # The 7-day reminder for a scan on Tue Jan 12 2027 09:30 New York is due 10:00 EST.

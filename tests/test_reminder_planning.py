@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from reminder_helpers import make_patient, planned_local, reminders, scan_at, utc
 
 from bot.extensions import db
 from bot.models import CANCELLED, PAUSED, PENDING, PLANNED, SKIPPED, STOPPED, Patient, Scan
@@ -17,6 +16,7 @@ from bot.sms.segments import segment_info
 from bot.timeutil import to_local
 from schedules.planner import replan
 from schedules.windows import in_quiet_hours
+from tests.reminder_helpers import make_patient, planned_local, reminders, scan_at, utc
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from reminder_helpers import make_patient, planned_local, scan_at, utc
 from sqlalchemy import select
 
 from bot.extensions import db
@@ -12,6 +11,7 @@ from bot.models import DONE, PENDING, SCHEDULED, Scan
 from bot.timeutil import to_local
 from schedules.clock import tick
 from schedules.rhythm import apply_rhythm, propose_next_scan
+from tests.reminder_helpers import make_patient, planned_local, scan_at, utc
 
 
 def _rhythm(patient, start="2027-01-04 15:00", first=12, every=8):  # noqa: ANN001, ANN202

@@ -17,9 +17,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ACCOUNT_SID, SHARED
-from procs import free_port
-from reminder_helpers import make_patient, reminders, scan_at, utc
 from sqlalchemy import select
 from twilio.base.exceptions import TwilioException
 
@@ -27,6 +24,9 @@ from bot.extensions import db
 from bot.models import SENT, Message
 from bot.sms.outbound import get_transport
 from schedules.dispatcher import dispatch
+from tests.conftest import ACCOUNT_SID, SHARED
+from tests.procs import free_port
+from tests.reminder_helpers import make_patient, reminders, scan_at, utc
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = SHARED / "twilio-oai" / "twilio_api_v2010.json"

@@ -16,9 +16,10 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from conftest import inbound_form, sign
 from flask import Flask
 from werkzeug.serving import make_server
+
+from tests.conftest import inbound_form, sign
 
 from .helpers import PASSWORD, STAFF_EMAIL, in_future
 

@@ -6,13 +6,13 @@ import io
 from datetime import UTC
 from zoneinfo import ZoneInfo
 
-from conftest import Phone
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from bot.extensions import db
 from bot.models import ConsentEvent, Patient, Scan
+from tests.conftest import Phone
 
 from .helpers import in_future
 

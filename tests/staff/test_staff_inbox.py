@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from conftest import Phone
 from flask import Flask
 from flask.testing import FlaskClient
 
 from bot.extensions import db
 from bot.models import INBOUND, Message, utcnow
+from tests.conftest import Phone
 
 from .helpers import Clinic
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 import io
 
 import pytest
-from conftest import Phone
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from bot.extensions import db
 from bot.models import AuditEntry
+from tests.conftest import Phone
 
 from .helpers import DISTINCT_NAME, DISTINCT_PHONE, Clinic, in_future, login
 from .test_staff_routes import RULES, build_url

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from conftest import Phone
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -24,6 +23,7 @@ from bot.models import (
     utcnow,
 )
 from bot.staff import intake
+from tests.conftest import Phone
 
 from .helpers import Clinic, in_future
 
