@@ -12,7 +12,7 @@ from datetime import timedelta
 from flask import Blueprint, Response, current_app, jsonify
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.core import CollectorRegistry, GaugeMetricFamily
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, true
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.extensions import db
@@ -57,52 +57,43 @@ def healthz() -> tuple[Response, int]:
     return jsonify(status="ok", **body), 200
 
 
+def _by_label(name: str, doc: str, label: str, column, where) -> GaugeMetricFamily:  # noqa: ANN001
+    """One gauge per value of `column` (a GROUP BY count over the rows `where` selects)."""
+    family = GaugeMetricFamily(name, doc, labels=[label])
+    for value, n in db.session.execute(select(column, func.count()).where(where).group_by(column)):
+        family.add_metric(["none" if value is None else str(value)], n)
+    return family
+
+
 class DatabaseCollector:
     """Prometheus collector reading counts from the database on each scrape."""
 
     def collect(self):  # noqa: ANN201
         now = utcnow()
-        inbound = GaugeMetricFamily(
-            "nextsteps_inbound_texts", "Inbound texts stored, by topic", labels=["topic"]
+        yield _by_label(
+            "nextsteps_inbound_texts",
+            "Inbound texts stored, by topic",
+            "topic",
+            Message.topic,
+            Message.direction == INBOUND,
         )
-        for topic, n in db.session.execute(
-            select(Message.topic, func.count())
-            .where(Message.direction == INBOUND)
-            .group_by(Message.topic)
-        ):
-            inbound.add_metric([topic or "none"], n)
-        yield inbound
-
-        outbound = GaugeMetricFamily(
-            "nextsteps_outbound_texts", "Outbound texts, by delivery status", labels=["status"]
+        yield _by_label(
+            "nextsteps_outbound_texts",
+            "Outbound texts, by delivery status",
+            "status",
+            Message.status,
+            Message.direction == OUTBOUND,
         )
-        for status, n in db.session.execute(
-            select(Message.status, func.count())
-            .where(Message.direction == OUTBOUND)
-            .group_by(Message.status)
-        ):
-            outbound.add_metric([status], n)
-        yield outbound
-
-        errors = GaugeMetricFamily(
-            "nextsteps_twilio_errors", "Outbound texts with a Twilio error code", labels=["code"]
+        yield _by_label(
+            "nextsteps_twilio_errors",
+            "Outbound texts with a Twilio error code",
+            "code",
+            Message.error_code,
+            Message.error_code.is_not(None),
         )
-        for code, n in db.session.execute(
-            select(Message.error_code, func.count())
-            .where(Message.error_code.is_not(None))
-            .group_by(Message.error_code)
-        ):
-            errors.add_metric([str(code)], n)
-        yield errors
-
-        reminders = GaugeMetricFamily(
-            "nextsteps_reminders", "Reminders by status", labels=["status"]
+        yield _by_label(
+            "nextsteps_reminders", "Reminders by status", "status", Reminder.status, true()
         )
-        for status, n in db.session.execute(
-            select(Reminder.status, func.count()).group_by(Reminder.status)
-        ):
-            reminders.add_metric([status], n)
-        yield reminders
 
         waiting = (Reminder.status.in_((PLANNED, CLAIMED)), Reminder.due_at <= now)
         due = db.session.scalar(select(func.count()).where(*waiting))
