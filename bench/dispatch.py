@@ -3,6 +3,8 @@ planner tick's cost with few vs many future reminders.
 
     python bench/dispatch.py send --count 10000 --rate 50 --latency-ms 200
     python bench/dispatch.py planner --sizes 1000,1000000 --runs 7
+    python bench/dispatch.py memory --count 10000
+    python bench/dispatch.py multi --database-url postgresql+psycopg://postgres@127.0.0.1/bench
 
 Run from the project root. Both build a fresh SQLite database under bench/results/
 (or use --database-url for PostgreSQL: a throwaway database you can drop) and print
@@ -18,6 +20,9 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -119,15 +124,37 @@ def _reminder(pid: int, sid: int, offset: int, due) -> dict:  # noqa: ANN001
 
 
 # -- dispatch throughput ---------------------------------------------------------------
-def bench_send(args: argparse.Namespace) -> dict:
+@contextmanager
+def fake_twilio(latency_ms: float) -> Iterator[str]:
+    """The fake Twilio server as its own process; yields its base URL."""
     fake = subprocess.Popen(
-        [sys.executable, "-m", "tests.fake_twilio", "--latency-ms", str(args.latency_ms)],
+        [sys.executable, "-m", "tests.fake_twilio", "--latency-ms", str(latency_ms)],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,
     )
-    url = fake.stdout.readline().strip().rsplit(" ", 1)[-1]
     try:
+        yield fake.stdout.readline().strip().rsplit(" ", 1)[-1]
+    finally:
+        fake.terminate()
+        fake.wait()
+
+
+def received(url: str) -> list[dict]:
+    with urllib.request.urlopen(f"{url}/_fake/messages") as resp:
+        return json.load(resp)
+
+
+def _seed(count: int, first_id: int = 1) -> None:
+    """`count` active patients, each with a scan tomorrow and a reminder due now."""
+    now, ids = utcnow(), range(first_id, first_id + count)
+    _bulk(Patient, _patients(count, start_id=first_id))
+    _bulk(Scan, [_scan(i, i, now + timedelta(days=1)) for i in ids])
+    _bulk(Reminder, [_reminder(i, i, 1, now - timedelta(minutes=1)) for i in ids])
+
+
+def bench_send(args: argparse.Namespace) -> dict:
+    with fake_twilio(args.latency_ms) as url:
         app = _app(
             args.database_url,
             "dispatch",
@@ -139,24 +166,13 @@ def bench_send(args: argparse.Namespace) -> dict:
             SEND_CONCURRENCY=args.concurrency,
         )
         with app.app_context():
-            now = utcnow()
-            _bulk(Patient, _patients(args.count))
-            _bulk(Scan, [_scan(i, i, now + timedelta(days=1)) for i in range(1, args.count + 1)])
-            due = now - timedelta(minutes=1)
-            _bulk(Reminder, [_reminder(i, i, 1, due) for i in range(1, args.count + 1)])
-
+            _seed(args.count)
             from schedules.dispatcher import dispatch
 
             started = time.monotonic()
             stats = dispatch()
             elapsed = time.monotonic() - started
-        import urllib.request
-
-        with urllib.request.urlopen(f"{url}/_fake/messages") as resp:
-            messages = json.load(resp)
-    finally:
-        fake.terminate()
-        fake.wait()
+        messages = received(url)
     arrivals = sorted(m["_received_at"] for m in messages)
     span = arrivals[-1] - arrivals[0] if len(arrivals) > 1 else float("nan")
     return {
@@ -173,6 +189,101 @@ def bench_send(args: argparse.Namespace) -> dict:
         "mps_at_server": round((len(arrivals) - 1) / span, 2),
         "mps_end_to_end": round(stats.sent / elapsed, 2),
         "pct_of_limit": round(100 * (len(arrivals) - 1) / span / args.rate, 1),
+    }
+
+
+def rss_mb(pid: int | str = "self") -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return float("nan")
+
+
+def bench_memory(args: argparse.Namespace) -> dict:
+    """RSS of this process (the clock's work, in-process) as 10 000 reminders go out in
+    batches: the figure to watch is growth between the later samples."""
+    with fake_twilio(0) as url:
+        app = _app(
+            args.database_url,
+            "memory",
+            TWILIO_ACCOUNT_SID=ACCOUNT_SID,
+            TWILIO_AUTH_TOKEN="bench-token",
+            TWILIO_FROM_NUMBER="+16145550100",
+            TWILIO_API_BASE_URL=url,
+            SEND_RATE_PER_SECOND=1000.0,
+            SEND_CONCURRENCY=16,
+        )
+        from schedules.clock import tick
+
+        samples = {"start": rss_mb()}
+        step = args.count // 5
+        with app.app_context():
+            for first in range(1, args.count + 1, step):
+                _seed(step, first_id=first)
+                tick()
+                db.session.remove()
+                samples[first + step - 1] = rss_mb()
+        sent = len(received(url))
+    later = [v for k, v in samples.items() if k != "start"]
+    return {
+        "bench": "memory",
+        "sent": sent,
+        "rss_mb": samples,
+        "growth_mb_last_4_batches": round(later[-1] - later[0], 1),
+    }
+
+
+def bench_multi(args: argparse.Namespace) -> dict:
+    """N `python -m schedules --once` processes on one database, each with its own rate
+    limit, against one fake Twilio with latency: aggregate messages per second."""
+    with fake_twilio(args.latency_ms) as url:
+        app = _app(args.database_url, "multi")
+        with app.app_context():
+            _seed(args.count)
+            uri = str(db.engine.url.render_as_string(hide_password=False))
+            db.engine.dispose()
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "DATABASE_URL": uri,
+            "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+            "TWILIO_AUTH_TOKEN": "bench-token",
+            "TWILIO_FROM_NUMBER": "+16145550100",
+            "TWILIO_API_BASE_URL": url,
+            "SEND_RATE_PER_SECOND": str(args.rate),
+            "SEND_CONCURRENCY": str(args.concurrency),
+            "QUIET_HOURS_START": "00:00",
+            "QUIET_HOURS_END": "00:00",
+            "LOG_LEVEL": "WARNING",
+        }
+        started = time.monotonic()
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-m", "schedules", "--once"],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(args.processes)
+        ]
+        shares = [p.communicate()[0].strip() for p in procs]
+        elapsed = time.monotonic() - started
+        messages = received(url)
+    arrivals = sorted(m["_received_at"] for m in messages)
+    span = arrivals[-1] - arrivals[0]
+    return {
+        "bench": "multi",
+        "database": uri.split(":")[0],
+        "processes": args.processes,
+        "rate_limit_each": args.rate,
+        "latency_ms": args.latency_ms,
+        "count": args.count,
+        "received_by_fake": len(messages),
+        "duplicates": len(messages) - len({m["to"] for m in messages}),
+        "shares": shares,
+        "seconds": round(elapsed, 1),
+        "mps_at_server": round((len(arrivals) - 1) / span, 1),
     }
 
 
@@ -278,8 +389,17 @@ def main() -> None:
         "--sizes", type=lambda s: [int(x) for x in s.split(",")], default=[1000, 1_000_000]
     )
     planner.add_argument("--runs", type=int, default=7)
+    memory = sub.add_parser("memory", help="the clock's RSS over 10 000 sends")
+    memory.add_argument("--count", type=int, default=10_000)
+    multi = sub.add_parser("multi", help="several dispatcher processes on one database")
+    multi.add_argument("--processes", type=int, default=3)
+    multi.add_argument("--count", type=int, default=5_000)
+    multi.add_argument("--rate", type=float, default=50.0)
+    multi.add_argument("--latency-ms", type=float, default=200.0)
+    multi.add_argument("--concurrency", type=int, default=16)
     args = parser.parse_args()
-    result = bench_send(args) if args.bench == "send" else bench_planner(args)
+    runs = {"send": bench_send, "planner": bench_planner, "memory": bench_memory}
+    result = runs.get(args.bench, bench_multi)(args)
     print(json.dumps(result), flush=True)
 
 
