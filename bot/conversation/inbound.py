@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.conversation.pipeline import (
@@ -148,72 +148,79 @@ def _existing(sid: str) -> Message | None:
 def handle_inbound(phone: str, body: str, sid: str) -> str | None:
     """Record the text once and return the reply to send (None: send nothing).
 
-    A retried webhook (same MessageSid) gets the reply stored the first time.
+    A retried webhook (same MessageSid) gets the reply stored the first time. The unique
+    MessageSid is the dedupe: the insert of a retry, or of a racing twin in another
+    worker, fails and we answer with what the first one stored. The two message rows are
+    Core inserts: this is the hot path, and the ORM's unit of work costs more than the
+    rest of the request (see BENCHMARKS.md).
     """
-    existing = _existing(sid)
-    if existing is not None:
-        return _stored_reply(existing)
-
     patient = db.session.scalars(select(Patient).where(Patient.phone == phone)).first()
     history = _history(phone)
     looping = _looping(history, body)
     decision = get_pipeline().decide(body, load_context(phone, patient, history))
 
-    inbound = Message(
-        twilio_sid=sid,
-        direction=INBOUND,
-        phone=phone,
-        patient_id=patient.id if patient else None,
-        body=body,
-        topic=decision.topic,
-        status="received",
-        flag=decision.flag,
-    )
-    db.session.add(inbound)
-    try:
-        db.session.flush()  # the unique MessageSid is the dedupe: a racing twin fails here
-    except IntegrityError:
-        db.session.rollback()
-        twin = _existing(sid)
-        return _stored_reply(twin) if twin else None
-
-    patient = _apply_state(decision, phone, patient)
-    inbound.patient_id = patient.id if patient else None
-
     reply = decision.body
     # Consent confirmations always go out (once). A red flag still gets its reply when a
     # frightened patient texts fast, but not when the same text repeats (an auto-responder).
     urgent = decision.flag in (FLAG_URGENT, FLAG_SELF_HARM)
-    if decision.consent is None and (looping == "repeat" or (looping and not urgent)):
-        inbound.status = "muted"
+    muted = decision.consent is None and (looping == "repeat" or (looping and not urgent))
+    if muted:
         reply = None
+    row = {
+        "direction": INBOUND,
+        "phone": phone,
+        "patient_id": patient.id if patient else None,
+        "body": body,
+        "topic": decision.topic,
+        "flag": decision.flag,
+        "status": "muted" if muted else "received",
+    }
+    try:
+        inbound_id = db.session.execute(
+            insert(Message).values(twilio_sid=sid, **row).returning(Message.id)
+        ).scalar_one()
+    except IntegrityError:
+        return _twins_reply(sid)
+
+    new_patient = _apply_state(decision, phone, patient)
+    if new_patient is not None and patient is None:  # a STOP created the record
+        db.session.execute(
+            update(Message).where(Message.id == inbound_id).values(patient_id=new_patient.id)
+        )
+        row["patient_id"] = new_patient.id
     if reply:
-        db.session.add(
-            Message(
-                direction=OUTBOUND,
-                phone=phone,
-                patient_id=inbound.patient_id,
-                body=reply,
-                topic=decision.topic,
-                status="replied",
-                reply_to_id=inbound.id,
+        db.session.execute(
+            insert(Message).values(
+                {
+                    **row,
+                    "direction": OUTBOUND,
+                    "body": reply,
+                    "flag": None,
+                    "status": "replied",
+                    "reply_to_id": inbound_id,
+                }
             )
         )
     try:
         db.session.commit()
     except IntegrityError:
-        db.session.rollback()
-        twin = _existing(sid)
-        return _stored_reply(twin) if twin else None
+        return _twins_reply(sid)
     log_event(
         "sms.inbound",
         phone=phone,
         topic=decision.topic,
         flag=decision.flag or "-",
         replied=bool(reply),
-        muted=inbound.status == "muted",
+        muted=muted,
     )
     return reply
+
+
+def _twins_reply(sid: str) -> str | None:
+    """The answer stored for this MessageSid by the request that got there first."""
+    db.session.rollback()
+    twin = _existing(sid)
+    return _stored_reply(twin) if twin else None
 
 
 def _apply_state(decision: Decision, phone: str, patient: Patient | None) -> Patient | None:
