@@ -62,3 +62,20 @@ def gunicorn(app: str, env: dict[str, str], workers: int = 2, threads: int = 1):
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def clock_env(database_uri: str, fake_url: str, **extra: str) -> dict[str, str]:
+    """Environment for a clock process sending through the fake Twilio at `fake_url`."""
+    from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "DATABASE_"))}
+    env.update(
+        PYTHONPATH=str(ROOT),
+        DATABASE_URL=database_uri,
+        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
+        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+        TWILIO_FROM_NUMBER=FROM_NUMBER,
+        TWILIO_API_BASE_URL=fake_url,
+        **extra,
+    )
+    return env

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -16,7 +15,7 @@ from sqlalchemy import select, update
 from bot.extensions import db
 from bot.models import SENT, ClockTick, Message, Reminder, utcnow
 from schedules.clock import HEARTBEAT, TICK_JOB_ID, build_scheduler, tick
-from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER
+from tests.procs import clock_env
 from tests.reminder_helpers import make_patient, scan_at, utc
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,20 +42,6 @@ def test_scheduler_has_one_stable_job(app):
     assert not scheduler.running  # building never starts it (web workers import bot freely)
 
 
-def _clock_env(database_uri: str, fake_url: str, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "DATABASE_"))}
-    env.update(
-        PYTHONPATH=str(ROOT),
-        DATABASE_URL=database_uri,
-        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
-        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-        TWILIO_FROM_NUMBER=FROM_NUMBER,
-        TWILIO_API_BASE_URL=fake_url,
-        **extra,
-    )
-    return env
-
-
 @pytest.mark.slow
 def test_python_m_schedules_once_with_now(twilio_app, fake_twilio, database_uri):
     with twilio_app.app_context():
@@ -64,7 +49,7 @@ def test_python_m_schedules_once_with_now(twilio_app, fake_twilio, database_uri)
     done = subprocess.run(
         [sys.executable, "-m", "schedules", "--once", "--now", "2027-01-05T15:05Z"],
         cwd=ROOT,
-        env=_clock_env(database_uri, fake_twilio.url),
+        env=clock_env(database_uri, fake_twilio.url),
         capture_output=True,
         text=True,
         timeout=60,
@@ -90,7 +75,7 @@ def test_kill_9_mid_batch_then_restart_loses_none_and_doubles_none(
             .values(due_at=utcnow() - timedelta(minutes=1))
         )
         db.session.commit()
-    env = _clock_env(
+    env = clock_env(
         database_uri,
         fake_twilio.url,
         SEND_RATE_PER_SECOND="40",

@@ -14,8 +14,7 @@ from sqlalchemy import func, insert, select
 
 from bot.extensions import db
 from bot.models import ACTIVE, PLANNED, SCHEDULED, SENT, Message, Patient, Reminder, Scan, utcnow
-from tests.procs import ROOT
-from tests.test_clock import _clock_env
+from tests.procs import ROOT, clock_env
 
 pytestmark = pytest.mark.slow
 COUNT = 5000
@@ -77,7 +76,7 @@ def test_three_dispatchers_send_each_reminder_exactly_once(
 ) -> None:
     with twilio_app.app_context():
         _seed_due_reminders(COUNT)
-    env = _clock_env(
+    env = clock_env(
         database_uri,
         fake_twilio.url,
         SEND_RATE_PER_SECOND="400",
