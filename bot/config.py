@@ -159,7 +159,6 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
         "RHYTHM_SCAN_LOCAL_TIME": _hhmm(env, "RHYTHM_SCAN_LOCAL_TIME", "09:00"),
         "TWILIO_TIMEOUT_SECONDS": _float(env, "TWILIO_TIMEOUT_SECONDS", 15.0),
         "CLOCK_TICK_SECONDS": _int(env, "CLOCK_TICK_SECONDS", 60, low=1),
-        "WEB_CONCURRENCY": _int(env, "WEB_CONCURRENCY", 2, low=1),
         # Twilio bodies are at most 1600 characters; 64 KiB leaves room for every other field.
         "MAX_CONTENT_LENGTH": _int(env, "MAX_CONTENT_LENGTH", 64 * 1024, low=1024),
         # Secure cookies by default wherever the public URL is https (plain-http dev stays usable).

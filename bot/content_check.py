@@ -5,6 +5,7 @@ Runs at start-up (a failure stops the app) and as `flask content check`.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from bot.conversation import compliance, safety
@@ -12,6 +13,8 @@ from bot.conversation.matching import Matcher
 from bot.sms.segments import non_gsm_chars, segment_info
 from content import Content, ContentError, load_content
 
+# Every answer tells the patient where it comes from, e.g. "(Sources: WebMD, patient handout)".
+SOURCE_TAG = re.compile(r"\(Sources?: [^()]+\)$")
 MAX_SEGMENTS = 2  # a topic's first part and its MORE part: 306 GSM-7 characters each
 REMINDER_TARGET_SEGMENTS = 1
 
@@ -46,11 +49,10 @@ def lint(content: Content) -> list[str]:
         check_text(f"{name}, topic '{topic.id}', more", topic.more)
         for kw in topic.keywords:
             check_text(f"{name}, topic '{topic.id}', keyword {kw!r}", kw)
-        publishers = {content.sources[s].publisher.split(" (")[0] for s in topic.sources}
-        if not any(p.split(",")[0].lower() in topic.more.lower() for p in publishers) and (
-            "source:" not in topic.more.lower()
-        ):
-            problems.append(f"{name}, topic '{topic.id}': the MORE part must name its source")
+        if not SOURCE_TAG.search(topic.more):
+            problems.append(
+                f"{name}, topic '{topic.id}': the MORE part must end with (Source: publisher)"
+            )
 
     questions = sorted(content.questions, key=lambda q: len(q.text), reverse=True)[:2]
     for key, template in content.replies.items():

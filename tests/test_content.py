@@ -87,3 +87,10 @@ def test_answers_are_in_our_own_words() -> None:
     texts |= {f"question {q.text}": q.text for q in content.questions}
     copied = {name: _shingles(text, 7) & seeds for name, text in texts.items()}
     assert {k: v for k, v in copied.items() if v} == {}
+
+
+def test_an_answer_without_its_source_tag_fails_the_check(content_copy: Path) -> None:
+    path = content_copy / "topics" / "hospice.yaml"
+    path.write_text(re.sub(r"\(Sources?: [^)]*\)", "", path.read_text()))
+    problems = lint(load_content(content_copy))
+    assert any("hospice.yaml" in p and "(Source:" in p for p in problems)
