@@ -24,6 +24,7 @@ SAMPLE = {
     "clinic_phone": "614-555-0100",
     "kind": "PET",
     "when": "Wed Sep 30 at 10:30 AM",
+    "choices": "TREATMENT OPTIONS, PSEUDOPROGRESSION or SIDE EFFECTS",
 }
 
 

@@ -29,6 +29,7 @@ TOPIC_IDS = (
     "why_stopped",
     "questions",
     "coping",
+    "immunotherapy",
 )
 
 # Service replies (keys of replies.yaml). Some share a topic id (e.g. next_scan_known and
@@ -46,7 +47,12 @@ REPLY_KEYS = (
     "urgent",
     "urgent_self_harm",
     "bereavement",
+    "bereavement_stop",
+    "urgent_either",
+    "prognosis",
+    "thanks",
     "unknown",
+    "unknown_closest",
     "opt_in_request",
     "reminder",
     "reminder_discreet",

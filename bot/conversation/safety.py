@@ -1,9 +1,14 @@
-"""Red flags: texts that need a person now, not an article.
+"""Red flags by rule: texts that need a person now, not an article. English and Spanish.
 
 Runs before any keyword or topic matching. A hit tells the patient to call 911 (988 for
-self-harm) or their care team and flags the text for staff. A red-flag phrase that is
-negated just before it ("no chest pain", "not short of breath") does not count, but one
-negation does not cancel a different red flag later in the same text.
+self-harm) or their care team and flags the text for staff. This is one of two
+independent detectors: the classifier in `understanding` is the other, and either one is
+enough. The organ groups are what immunotherapy patients are told to call about at once.
+
+A phrase negated just before it, inside its clause ("no chest pain", "no me falta el
+aire"), does not count; one negation does not cancel a different red flag later in the
+same text. A symptom the text says is over ("had a fever of 101 last week") does not count
+either; a current one in the same text still does.
 """
 
 from __future__ import annotations
@@ -11,99 +16,218 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.conversation.text import normalize
+from bot.conversation.text import negated, normalize
 
 URGENT, SELF_HARM, BEREAVEMENT = "urgent", "self_harm", "bereavement"
 
-_NEGATION = re.compile(
-    r"\b(no|not|without|never|denies|deny|dont|don't|doesnt|doesn't|isnt|isn't|"
-    r"havent|haven't|hasnt|hasn't|no more|free of|zero)\b(\s+\w+){0,2}\s*$"
-)
-
-# Each family is a list of regexes over the normalised text (lower case, no punctuation
-# except apostrophes). Misspellings patients really type are part of the patterns.
-_BREATH = r"(breathe?|breath|breating|breth|brethe)"
-_FAMILIES: dict[str, list[str]] = {
-    SELF_HARM: [
-        r"\bsuicid\w*",
-        r"\bkill(ing)? my ?self\b",
-        r"\bend(ing)? (my|it) (life|all)\b",
-        r"\bend it all\b",
-        r"\b(want|wanna|wish) (to|i could|i was|i were) (die|dead|be dead)\b",
-        r"\bwant to die\b",
-        r"\bdon'?t want to (live|be alive|be here)\b",
-        r"\b(hurt|harm|cut)(ing)? my ?self\b",
-        r"\bself ?harm\w*",
-        r"\bno (reason|point) (to|in) (live|living|going on)\b",
-        r"\bbetter off dead\b",
-        r"\boverdose\b",
-    ],
-    URGENT: [
-        # Breathing
-        rf"\b(can'?t|cannot|cant|can not|could ?n'?t|unable to|hard to|trouble|struggling to|"
-        rf"difficulty|difficult to|hard time) (catch my )?{_BREATH}\w*",
-        r"\bshort(ness)? (of|o) breath\b",
-        r"\bbreathless\w*",
-        r"\bgasping\b",
-        r"\bcan'?t catch my breath\b",
-        r"\b(lips|face) (are |is |turning )?blue\b",
-        # Heart and chest
-        r"\bchest (pain|pains|hurts?|hurting|pressure|tight\w*|ache\w*|is (tight|heavy))\b",
-        r"\b(pain|pressure|tightness) in (my )?chest\b",
-        r"\bheart (is )?(racing|pounding|fluttering)\b",
-        r"\bheart attack\b",
-        r"\bstroke\b",
-        # Consciousness
-        r"\b(passed|passing) out\b",
-        r"\bfaint(ed|ing)\b",
-        r"\bunconscious\b",
-        r"\bseizure\w*",
-        # Gut: vomiting with fever, blood, many loose stools
-        r"\b(vomit\w*|throwing up|throw up|threw up|puking)\b.*\b(fever|temp\w*|chills)\b",
-        r"\b(fever|temp\w*|chills)\b.*\b(vomit\w*|throwing up|throw up|threw up|puking)\b",
-        r"\bcan'?t keep (anything|any thing|food|water|fluids) down\b",
-        r"\bblood(y)? (in )?(my )?(stool|stools|poop|bowel|diarrhea|urine|pee|vomit)\b",
-        r"\b(stool|stools|poop|diarrhea|urine|pee|vomit) (has|with|is full of) blood\b",
-        r"\b(black|tarry) (stool|stools|poop)\b",
-        r"\b(coughing|cough|vomiting|throwing) up blood\b",
-        r"\b(bad|severe|terrible|awful|horrible|constant|nonstop|non stop|watery|bloody|lots of)"
-        r" (diarrhea|diarrhoea|diarea|diarrea|runs|loose stools?)\b",
-        r"\b(diarrhea|diarrhoea|diarea|diarrea|loose stools?|runs)\b.*\b(\d+|several|many|"
-        r"two|three|four|five|six|seven) (days|times|x)\b",
-        r"\b(\d+|many|several|lots of|six|seven|eight|ten) (loose|watery) (stools?|bowel)\b",
-        r"\b(diarrhea|diarrhoea|diarea|diarrea)\b.*\b(won'?t|will not|doesn'?t|does not) stop\b",
-        # Fever, bleeding, severe pain
-        r"\bfever (of |is )?(10[0-9]|3[89])",
-        r"\b(temp|temperature) (of |is )?(10[0-9]|3[89])",
-        r"\bhigh fever\b",
-        r"\bbleeding (that )?(won'?t|will not|doesn'?t) stop\b",
-        r"\b(severe|unbearable|worst|terrible) pain\b",
-        r"\b(yellow) (skin|eyes)\b",
-        r"\bemergency\b",
-    ],
-    # A family member telling us the patient died: a person should follow up, gently.
-    BEREAVEMENT: [
-        r"\b(passed away|passed on|has passed)\b",
-        r"\b(he|she|they|mom|mum|dad|mother|father|husband|wife|partner|son|daughter|brother|"
-        r"sister|grandma|grandpa|grandmother|grandfather) (has |just )?(died|passed)\b",
-        r"\b(has|had|just) died\b",
-        r"\bfuneral\b",
-        r"\bno longer with us\b",
-    ],
-}
+# Misspellings patients really type are part of the patterns (texts are normalised first:
+# lower case, ASCII, so "corazón" is "corazon").
+_BREATH = r"(breathe?|breath|breating|breth|brethe|brath)"
+_OF = r"(my|his|her|the|mom'?s|dad'?s)"
+_SELF_HARM = [
+    # English: the words, then the indirect ways people write it.
+    r"\bsuicid\w*",
+    r"\b(kill|killing|hang|hanging|hurt|hurting|harm|harming|cut|cutting) ?(my|him|her) ?self\b",
+    r"\b(kms|kys|unalive)\b",
+    r"\bself ?harm\w*",
+    r"\b(end|ending|take|taking) (my|his|her) (own )?life\b",
+    r"\b(end|ending) (it|it all|things|everything) (all|now|tonight|today|for good)\b",
+    r"\b(want|wanna|going|gonna|ready|decided|plan|planning) to end (it|things|everything)\b",
+    r"\bend it all\b",
+    r"\b(want|wanna|wanted|wish|wishing|ready|rather|hope) (to |i could |i was |i were |i'd |id |i would )?(just )?(die|be dead)\b",
+    r"\b(go|went|fall) to sleep and (not|never) wake\b",
+    r"\b(wouldn'?t|would not|didn'?t|did not|never|not to|don'?t|dont want to) wake up\b",
+    r"\bdon'?t want to (live|be alive|be here|exist|go on|keep going)\b",
+    r"\b(no|not any|isn'?t any) (reason|point) (to|in) (live|living|go on|going on|keep going|being here|fight)\w*",
+    r"\bbetter off (dead|without me|if i (was|were|wasn'?t|weren'?t|am|was not) (gone|dead|here))\b",
+    r"\b(world|everyone|family|they|kids) (would be|be|are) better (off )?without me\b",
+    r"\bwon'?t be a burden (much|for) long\w*",
+    r"\b(overdos\w*|od on)\b",
+    r"\b(saving|saved|save|stockpil\w*|hoard\w*|collect\w*|hiding|hid|stash\w*) (up )?(all )?"
+    r"(my |his |her |the |of my )?(pills|meds|medication|medicine|morphine|oxy\w*|pain pills|"
+    r"sleeping pills|tablets)\b",
+    r"\b(take|took|swallow) (all|the whole bottle of) (my |the )?(pills|meds|tablets)\b",
+    r"\b(giving|gave|give|given) (away )?(all )?(my|his|her) (things|stuff|belongings|guitar|"
+    r"jewelry|tools|dog|cat)( away)?\b",
+    r"\b(goodbye|good bye|farewell|final|last) (letters?|notes?)\b",
+    r"\b(gun|guns|pistol|rifle|shotgun|firearm|revolver)\b",
+    r"\b(i have|i've got|ive got|i made|i've made|ive made|has|have) a plan\b"
+    r"(?! (to|for|with) (ask|talk|see|call|get|try|join|go|start|my doctor|treatment|the))",
+    r"\b(jump|jumping) (off|from|in front of)\b",
+    r"\bslit (my )?wrists?\b",
+    # Spanish, as people text it (often without accents).
+    r"\b(matarme|matarse|quitarme la vida|quitarse la vida|me quiero matar|se quiere matar)\b",
+    r"\b(me quiero|quiero|quisiera|me quisiera|quiere|desearia|deseo|prefiero) morir\w*(?! en (su|mi|la) casa)",
+    r"\bojala (que )?(me muera|dios me lleve|no despierte|ya me muera)\b",
+    r"\b(dormir(me)?|dormirse) y no despertar\w*",
+    r"\bno (quiero|quisiera) despertar\w*",
+    r"\b(acabar|terminar|termino|acabo) con (mi vida|todo|esto)\b",
+    r"\b(ya )?no (quiero|quiere) (vivir|seguir( viviendo)?|estar aqui)\b",
+    r"\bno (vale|tiene sentido) (la pena )?(vivir|seguir)\b",
+    r"\b(estarian|estaran|estarias|estaria) mejor sin mi\b",
+    r"\bmejor (muerto|muerta|me muero|me voy)\b",
+    r"\b(hacerme|hacerse) dano\b",
+    r"\b(juntando|guardando|escondiendo|junte|guarde|acumulando) (todas )?(mis |sus |las )?"
+    r"(pastillas|medicinas|pildoras|morfina)\b",
+    r"\b(tomarme|tomarse|me tomo|me tome) (todas )?(las |mis )?(pastillas|pildoras)\b",
+    r"\b(regalando|regale|regalar) (todas )?(mis|sus) cosas\b",
+    r"\bcartas? de despedida\b",
+    r"\b(pistola|escopeta|arma de fuego|un arma|el arma|rifle)\b",
+    r"\b(ya )?(tengo|tiene) (un|el) plan\b",
+    r"\bsoy una carga\b",
+    r"\b(ya )?(me despedi|se despidio|despidiendome)\b",
+]
+_URGENT = [
+    # Lungs: breathing, cough, chest pain.
+    rf"\b(can'?t|cannot|cant|can not|could ?n'?t|unable to|hard to|trouble|struggling to|"
+    rf"difficulty|difficult to|hard time) (catch (my|his|her) )?{_BREATH}\w*",
+    r"\bshort(ness)? (of|o) (breath|breadth|brass)\b",
+    r"\b(out of breath|breathless\w*|gasping|wheez\w*)\b",
+    r"\b(lips|face|fingers) (are |is |turning |look )?blue\b",
+    r"\b(new|worse|worsening|constant|nonstop|non stop|bad|terrible) cough\w*",
+    r"\bcough\w* (is )?(getting |gotten |much |way )?worse\b",
+    r"\bchest (pain|pains|hurts?|hurting|pressure|tight\w*|ache\w*|is (tight|heavy))\b",
+    r"\b(pain|pressure|tightness) in (my |his |her |the )?chest\b",
+    r"\b(heart attack|stroke)\b",
+    r"\b(me falta|le falta|falta de|sin|no (puedo|puede|podia)|me cuesta|le cuesta|"
+    r"dificultad para) (el )?(aire|respirar)\b",
+    r"\b(ahog\w*|asfixi\w*)",
+    r"\b(dolor|presion|opresion) (en el|de|del) pecho\b",
+    r"\b(me|le) duele (mucho )?el pecho\b",
+    r"\btos (nueva|peor|que no para|cada vez peor|con sangre)\b",
+    # Heart, fainting, hormones.
+    r"\b(heart|pulse) (is |keeps )?(racing|pounding|fluttering|beating (so |really )?fast|skipping)",
+    r"\b(passed|passing|pass) out\b|\bblack(ed)? out\b",
+    r"\bfaint(ed|ing)?\b",
+    r"\b(unconscious|unresponsive)\b",
+    r"\b(severe|worst|terrible|really bad|pounding|splitting|excruciating|horrible|awful) headache",
+    r"\b(light|lights|sunlight|sun) (hurts?|hurting|bothers?|bothering|kills) (my |his |her )?eyes",
+    r"\beyes (hurt|ache|burn)\w* (in|from|with|when) (the )?(light|sun)",
+    r"\b(extremely|so|super|really|very|constantly|always|insanely) thirsty\b",
+    r"\bcan'?t (stop drinking|get enough water|quench)\b",
+    r"\b(extreme|extremely|unbearabl\w*|crushing|overwhelming) (tired\w*|fatigue|exhaust\w*|weak\w*)",
+    r"\bcan'?t (get out of bed|stay awake|keep (my |his |her )?eyes open)\b",
+    r"\bcorazon (muy )?(acelerad\w*|a mil|late (muy )?rapido)",
+    r"\b(me |se |le )?desmay\w*",
+    r"\bdolor de cabeza (muy |bien |super )?(fuerte|terrible|horrible|insoportable|espantoso)\w*",
+    r"\bla luz (me |le )?(lastima|molesta|duele|lastiman|molestan)\b",
+    r"\b(muchisima|mucha mucha|sed extrema|sed terrible|sed horrible|sed insoportable)\b",
+    r"\bcansancio (extremo|terrible|insoportable)\b",
+    # Gut.
+    r"\b(vomit\w*|throwing up|throw up|threw up|puking)\b.*\b(fever|temp\w*|chills)\b",
+    r"\b(fever|temp\w*|chills)\b.*\b(vomit\w*|throwing up|throw up|threw up|puking)\b",
+    r"\bcan'?t keep (anything|any thing|food|water|fluids) down\b",
+    r"\b(blood|bloody|mucus) (in )?(my |his |her |the )?(stool|stools|poop|bowel|bm|diarrhea|urine|pee|vomit)",
+    r"\b(stool|stools|poop|diarrhea|urine|pee|vomit) (has|with|is full of|is) (blood|bloody|mucus)",
+    r"\b(black|tarry) (stool|stools|poop|bm)",
+    r"\b(coughing|cough|vomiting|throwing|puking) up blood\b",
+    r"\b(bad|severe|terrible|awful|horrible|constant|nonstop|non stop|watery|bloody|lots of)"
+    r" (diarrhea|diarrhoea|diarea|diarrea|runs|loose stools?)\b",
+    r"\b(diarrhea|diarrhoea|diarea|diarrea|loose stools?|runs)\b.*\b(\d+|several|many|"
+    r"two|three|four|five|six|seven|eight|ten) (days|times|x)\b",
+    r"\b(\d+|many|several|lots of|six|seven|eight|ten) (loose|watery) (stools?|bowel)",
+    r"\b(diarrhea|diarrhoea|diarea|diarrea)\b.*\b(won'?t|will not|doesn'?t|does not) stop\b",
+    r"\b(severe|really bad|terrible|awful|horrible|worst|sharp|intense|unbearable)\w* "
+    r"(belly|stomach|abdominal|tummy|gut) (pain|ache|cramp)",
+    r"\bsangre en (el |la |las |los |mi |mis |su |sus )?(excremento|heces|popo|caca|evacuaci\w*|"
+    r"orina|vomito|diarrea)",
+    r"\b(heces|popo|caca|excremento|evacuaciones) (negr\w*|con sangre|con moco)",
+    r"\b(vomit\w*|escup\w*) sangre\b",
+    r"\bdiarrea\b.*\b([4-9]|\d\d|muchas|varias|diez|ocho|seis|siete|cinco) veces\b",
+    r"\b([4-9]|\d\d|muchas|varias|diez|ocho|seis|siete) veces\b.*\bdiarrea\b",
+    r"\bdolor (muy |bien )?(fuerte|terrible|horrible|insoportable) (de|en la|en el) "
+    r"(panza|barriga|estomago|abdomen)",
+    # Liver.
+    rf"\b(skin|eyes?|whites of {_OF} eyes) (is |are |look |looks |turning |turned |going |gone |"
+    rf"getting |seem |kinda |a bit |are a little )?(yellow\w*|yelow\w*)",
+    r"\b(yellow\w*|yelow\w*) (skin|eyes?|tint|color to (my|his|her) (skin|eyes))\b",
+    r"\bjaundice\w*",
+    r"\b(dark|brown|cola|tea|coke) (colou?red )?(urine|pee)\b",
+    r"\b(urine|pee) (is |looks |is really )?(dark|brown|like (tea|coke|cola))",
+    r"\bpain (on|in) (my |his |her |the )?right side\b|\bright side (pain|hurts)\b",
+    r"\b(piel|ojos) (esta |estan |se ve |se ven |muy |bien |se me pusieron |se le pusieron )?"
+    r"amarill\w*",
+    r"\bamarill\w* (la piel|los ojos)\b",
+    r"\borina (muy )?(oscura|cafe|color (cafe|coca|te))\b",
+    r"\bdolor (en el|del) (lado|costado) derecho\b",
+    # Kidneys.
+    r"\b(barely|hardly|not|haven'?t|havent) (been )?(peeing|urinating|pee'?d|urinated)\b",
+    r"\b(much )?less (pee|urine)\b|\bno (urine|pee)\b",
+    r"\b(casi )?no (he |ha )?(orino|orinado|hago pipi|hace pipi|orina|puedo orinar)\b",
+    # Skin and mouth.
+    r"\bblister\w*",
+    r"\b(skin|rash) (is |keeps )?(peeling|coming off|sloughing)",
+    r"\b(mouth|throat) (sores|ulcers)\b|\bsores (in|all over) (my |his |her )?mouth\b",
+    r"\bampolla\w*",
+    r"\b(pelando|pela) la piel\b|\bla piel se (me |le )?(esta )?pel\w*",
+    r"\bllagas en (la|mi|su) boca\b",
+    # Nerves and brain.
+    r"\b(new|sudden\w*|weird) (weakness|numbness|tingling)\b",
+    r"\b(weak|numb|numbness|weakness|tingl\w*) (in|on) (my |his |her )?(one )?(arm|arms|leg|legs|"
+    r"face|hands?|feet|side)\b",
+    r"\bcan'?t (move|feel|lift) (my|his|her) (arm|arms|leg|legs|face|hands?|feet)\b",
+    r"\b(he|she|mom|dad|is|seems|acting|gets|getting|got|very|new|sudden\w*|totally) "
+    r"confus\w*(?! (about|by|with|on|as to))",
+    r"\bconfusion\b(?! about)",
+    r"\b(doesn'?t|does not|didn'?t|did not) (know|recognize) (me|where|who)\b",
+    r"\b(disoriented|slurr\w*)\b",
+    r"\b(confundid[oa]|desorientad[oa]|debilidad nueva|entumid\w*|adormecid\w*)\b",
+    r"\bno (me |la |lo |nos )?reconoce\b",
+    # Fever of 100.4 F / 38 C or more, now.
+    r"\b(fever|temp|temperature|fiebre|temperatura|calentura)\b\D{0,20}\b(100 [4-9]|10[1-6]|"
+    r"38( [0-9])?|39( [0-9])?|40( [0-9])?)\b",
+    r"\b(100 [4-9]|10[1-6]|38 [0-9]|39( [0-9])?|40 [0-9])( degrees?| grados| f| c)?\b\D{0,20}"
+    r"\b(fever|temp|fiebre|temperatura|calentura)\b",
+    r"\bhigh fever\b|\bfiebre (muy )?alta\b",
+    # Swelling of lips, tongue or throat.
+    r"\b(lips?|tongue|throat|face) (is |are |is getting |getting |feels? |looks? |started )?"
+    r"(swell\w*|swollen|puff\w*|closing)",
+    r"\bswell\w* (of |in )?(my |his |her )?(lips?|tongue|throat)\b",
+    r"\bcan'?t swallow\b",
+    r"\b(labios?|lengua|garganta|cara) (muy |bien )?(hinchad\w*|inflamad\w*)",
+    r"\bhinchazon (de|en) (los |la |mis |sus )?(labios|lengua|garganta)\b",
+    r"\b(se )?(me |le )?cierra la garganta\b",
+    # Other emergencies.
+    r"\bseizure\w*|\bconvulsi\w*",
+    r"\bcan'?t wake (him|her|them|my \w+|mom|dad) up\b|\b(won'?t|will not) wake up\b",
+    r"\b(fell|fall) and hit (my|his|her) head\b",
+    r"\bbleeding (that )?(won'?t|will not|doesn'?t|does not) stop\b|\bsangrado que no (para|se detiene)",
+    r"\b(severe|unbearable|worst|terrible|excruciating) pain\b|\bdolor insoportable\b",
+    r"\bno (despierta|reacciona|responde)\b(?! (a|al|con) )",
+    r"\b(emergency|emergencia)\b",
+]
+# A family member telling us the patient died: a person should follow up, gently.
+_BEREAVEMENT = [
+    r"\b(passed away|passed on|has passed)\b",
+    r"\b(he|she|they|mom|mum|dad|mother|father|husband|wife|partner|son|daughter|brother|"
+    r"sister|grandma|grandpa|grandmother|grandfather) (has |just )?(died|passed)\b",
+    r"\b(has|had|just) died\b",
+    r"\b(funeral|velorio|funeral)\b",
+    r"\bno longer with us\b|\bya no esta con nosotros\b",
+    r"\b(fallecio|falleciera|murio|se murio|descanse en paz|en paz descanse)\b",
+]
+_FAMILIES = {SELF_HARM: _SELF_HARM, URGENT: _URGENT, BEREAVEMENT: _BEREAVEMENT}
 _COMPILED = {family: [re.compile(p) for p in patterns] for family, patterns in _FAMILIES.items()}
+# Over and done: "had a fever last week", "ya se me quito". Only for the symptom's clause.
+_PAST = re.compile(
+    r"\b(stopped|last (week|month|year|time)|weeks ago|months ago|years ago|gone now|went away|is gone|"
+    r"resolved|better now|back then|ya (se )?(me |le )?(quito|paso)|la semana pasada|"
+    r"el mes pasado|hace (un mes|meses|anos))\b"
+)
 
 
 @dataclass(frozen=True)
 class RedFlag:
-    family: str  # URGENT or SELF_HARM
+    family: str  # URGENT, SELF_HARM or BEREAVEMENT
     phrase: str  # what matched, for the staff inbox
 
 
-def _negated(text: str, start: int) -> bool:
-    # Only the few words right before the phrase, and not across "but"/"and".
-    before = re.split(r"\b(but|and|however|although|though|now)\b|[.;,]", text[:start])[-1]
-    return bool(_NEGATION.search(before))
+def _over(norm: str, start: int, end: int, family: str) -> bool:
+    """A symptom the text says has passed; self-harm is never 'over' by rule."""
+    if family != URGENT:
+        return False
+    clause = re.split(r"\b(but|pero|now|ahora|today|hoy)\b", norm[end:])[0]
+    return bool(_PAST.search(norm[max(0, start - 40) : start] + " " + clause))
 
 
 def red_flag(text: str) -> RedFlag | None:
@@ -112,6 +236,7 @@ def red_flag(text: str) -> RedFlag | None:
     for family in (SELF_HARM, URGENT, BEREAVEMENT):
         for pattern in _COMPILED[family]:
             for match in pattern.finditer(norm):
-                if not _negated(norm, match.start()):
-                    return RedFlag(family, match.group(0))
+                if negated(norm, match.start()) or _over(norm, *match.span(), family):
+                    continue
+                return RedFlag(family, match.group(0))
     return None

@@ -21,3 +21,20 @@ def normalize(text: str) -> str:
 def words(text: str) -> list[str]:
     """Words of an already-normalised text, apostrophes dropped (can't -> cant)."""
     return [w.replace("'", "") for w in text.split() if w.strip("'")]
+
+
+# A negation a few words before a phrase ("no chest pain", "not short of breath",
+# "no me falta el aire", "don't stop sending these") cancels it, but only inside its
+# clause: "no fever but I can't breathe" still counts. One home for both languages.
+_NEGATION = re.compile(
+    r"\b(no|not|without|never|denies|deny|dont|don't|doesnt|doesn't|isnt|isn't|havent|"
+    r"haven't|hasnt|hasn't|wont|won't|no more|free of|zero|nunca|sin|ni|tampoco|nada de|ningun|"
+    r"ninguna)\b(\s+\w+){0,2}\s*$"
+)
+_CLAUSE = re.compile(r"\b(but|and|however|although|though|now|pero|y|aunque|sino)\b")
+
+
+def negated(norm: str, start: int) -> bool:
+    """Whether the phrase starting at `start` of normalised text is negated just before."""
+    before = _CLAUSE.split(norm[:start])[-1]
+    return bool(_NEGATION.search(before))
