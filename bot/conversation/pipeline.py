@@ -28,7 +28,7 @@ FLAG_BEREAVEMENT, FLAG_PROGNOSIS = "bereavement", "prognosis"
 
 # Decision values of the linear classifier (0 is its own boundary). Urgent and stop are
 # read on the cautious side: missing an emergency is far worse than a false alarm.
-URGENT_MIN = -0.25
+URGENT_MIN = -0.2
 STOP_MIN = 0.0
 ANSWER_MIN = -0.35
 SUGGESTIONS = 3
@@ -92,7 +92,7 @@ class Pipeline:
 
     def decide(self, text: str, ctx: Context) -> Decision:
         seen = self.classifier.predict(text)
-        flag = safety.red_flag(text) or _model_flag(seen)
+        flag = _worst(safety.red_flag(text), _model_flag(seen))
         decision = self._compliance(text, ctx, seen, flag)
         if decision:
             return decision
@@ -222,6 +222,14 @@ def _model_flag(seen: Prediction) -> safety.RedFlag | None:
 
 # Service intents the classifier may decide when the rules found none of their words.
 _SERVICE = ("stop", "start", "yes", "help")
+
+
+def _worst(rule: safety.RedFlag | None, model: safety.RedFlag | None) -> safety.RedFlag | None:
+    """Either detector is enough, and an emergency outranks a reported death: a text that
+    mentions a death may still be a relative's alarm about the living."""
+    if rule and rule.family == safety.BEREAVEMENT and model and model.family == MODEL_URGENT:
+        return model
+    return rule or model
 
 
 def _flag_for(flag: safety.RedFlag | None) -> str | None:

@@ -121,6 +121,8 @@ _URGENT = [
     r"\b(stool|stools|poop|diarrhea|urine|pee|vomit) (has|with|is full of|is) (blood|bloody|mucus)",
     r"\b(black|tarry) (stool|stools|poop|bm)",
     r"\b(coughing|cough|vomiting|throwing|puking) up blood\b",
+    r"\b(pooping|poopin|peeing|pissing|shitting|crapping|passing) (out )?blood\b",
+    r"\bbleeding from (my|his|her|the) (butt|bottom|rear|rectum)\b",
     r"\b(bad|severe|terrible|awful|horrible|constant|nonstop|non stop|watery|bloody|lots of)"
     r" (diarrhea|diarrhoea|diarea|diarrea|runs|loose stools?)\b",
     r"\b(diarrhea|diarrhoea|diarea|diarrea|loose stools?|runs)\b.*\b(\d+|several|many|"
