@@ -14,7 +14,7 @@ def test_healthz_reports_database_content_and_a_clock_that_never_ticked(client) 
     assert resp.status_code == 200
     data = resp.get_json()
     assert data["status"] == "ok" and data["database"] == "ok"
-    assert data["content_topics"] == 11
+    assert data["content_topics"] == 12
     assert data["clock"] == "never ticked"
 
 

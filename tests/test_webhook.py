@@ -134,12 +134,12 @@ def test_missing_fields_get_a_4xx(phone: Phone) -> None:
     assert phone.post(form).status_code == 400
 
 
-def test_missing_body_gets_the_menu(phone: Phone) -> None:
+def test_missing_body_gets_a_reply_offering_the_menu(phone: Phone) -> None:
     form = inbound_form("x")
     del form["Body"]
     resp = phone.post(form)
     assert resp.status_code == 200
-    assert "TRIALS" in reply_of(resp.data)
+    assert "MENU" in reply_of(resp.data)
 
 
 def test_body_over_the_size_limit_is_413_not_500(phone: Phone) -> None:
@@ -149,7 +149,7 @@ def test_body_over_the_size_limit_is_413_not_500(phone: Phone) -> None:
 
 def test_sql_looking_text_is_just_text(app, phone: Phone) -> None:
     reply = phone.text("'); DROP TABLE patients; --")
-    assert reply and "TRIALS" in reply
+    assert reply and "MENU" in reply
     with app.app_context():
         assert db.session.scalar(select(func.count(Patient.id))) == 0  # table still there
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from bot.conversation import compliance, safety
 from bot.conversation.matching import Matcher
 from bot.conversation.text import normalize, words
+from bot.conversation.understanding.features import emoji_tokens
 from bot.conversation.understanding.model import Classifier, Prediction, default_classifier
 from bot.models import ACTIVE, PENDING, STOPPED
 from content import Content
@@ -33,7 +34,7 @@ STOP_MIN = 0.0
 ANSWER_MIN = -0.35
 SUGGESTIONS = 3
 # A bare acknowledgement right after our message needs no answer ("ok", a thumbs-up).
-_ACKS = frozenset({"", "ok", "okay", "k", "kk", "okey", "oki", "ty", "thx", "got it", "bueno"})
+_ACKS = frozenset({"ok", "okay", "k", "kk", "okey", "oki", "ty", "thx", "got it", "bueno"})
 
 
 @dataclass(frozen=True)
@@ -98,10 +99,9 @@ class Pipeline:
             return decision
         if ctx.status == STOPPED:
             # Opted out: silence. A red flag is still put in front of staff, who may call.
-            alarm = flag if flag and flag.family != safety.BEREAVEMENT else None
-            return Decision(
-                "urgent" if alarm else "silenced", None, flag=_flag_for(alarm), why=_why(alarm)
-            )
+            alarm = flag and flag.family != safety.BEREAVEMENT
+            topic = "urgent" if alarm else "silenced"
+            return Decision(topic, None, flag=_flag_for(flag), why=_why(flag))
         if flag:
             return self._alarm(flag)
         topic = self.matcher.keyword(text)
@@ -167,8 +167,8 @@ class Pipeline:
         """Routing by meaning: the classifier's label when it is sure enough, else the
         closest topics to choose from."""
         why = Why("classifier", seen.evidence, round(seen.score, 3))
-        if seen.label == "thanks" or (ctx.last_was_ours and normalize(text) in _ACKS):
-            quiet = ctx.last_was_ours and normalize(text) in _ACKS
+        quiet = ctx.last_was_ours and _bare_ack(text)
+        if seen.label == "thanks" or quiet:
             return Decision("thanks", None if quiet else self.render("thanks"), why=why)
         if seen.score >= ANSWER_MIN and seen.label in self.answerable:
             return self._answer(seen.label, ctx, why)
@@ -251,6 +251,12 @@ def _why(flag: safety.RedFlag | None) -> Why:
 def _either(choices: list[str]) -> str:
     """'TRIALS, HOSPICE or SCANS'."""
     return ", ".join(choices[:-1]) + " or " + choices[-1] if len(choices) > 1 else choices[0]
+
+
+def _bare_ack(text: str) -> bool:
+    """'ok', 'k', or only a pictograph (a thumbs-up, a heart)."""
+    norm = normalize(text)
+    return norm in _ACKS or (not norm and bool(emoji_tokens(text)))
 
 
 def _looks_like_question(text: str) -> bool:

@@ -145,7 +145,8 @@ _URGENT = [
     r"\b(yellow\w*|yelow\w*) (skin|eyes?|tint|color to (my|his|her) (skin|eyes))\b",
     r"\bjaundice\w*",
     r"\b(dark|brown|cola|tea|coke) (colou?red )?(urine|pee)\b",
-    r"\b(urine|pee) (is |looks |is really )?(dark|brown|like (tea|coke|cola))",
+    r"\b(urine|pee|peeing|pees|orina|orino|pipi)\b( \w+){0,3} (dark|brown|coke|cola|tea|coca|"
+    r"oscura|cafe)\b",
     r"\bpain (on|in) (my |his |her |the )?right side\b|\bright side (pain|hurts)\b",
     r"\b(piel|ojos) (esta |estan |se ve |se ven |muy |bien |se me pusieron |se le pusieron )?"
     r"amarill\w*",

@@ -41,15 +41,15 @@ def test_real_texts_land_in_the_inbox_most_serious_first(
     app: Flask, staff_client: FlaskClient, client: FlaskClient, clinic: Clinic
 ) -> None:
     phone = Phone(client, clinic.phone)
-    phone.text("when will I know if it is working?")  # unanswered question
+    phone.text("can my dog come with me to the infusion center?")  # unanswered question
     phone.text("I want to end my life")  # self-harm
     _flagged(app, "old urgent: chest pain", "urgent", minutes_ago=90)
     page = staff_client.get("/staff/inbox").get_data(as_text=True)
-    bodies = ["end my life", "chest pain", "t breathe", "it is working?"]
+    bodies = ["end my life", "chest pain", "t breathe", "infusion center?"]
     positions = [page.index(b) for b in bodies]
     # self-harm, then urgent newest first (the clinic's "can't breathe" is newest), then the rest
     assert positions[0] < min(positions[1:])
-    assert page.index("t breathe") < page.index("chest pain") < page.index("it is working?")
+    assert page.index("t breathe") < page.index("chest pain") < page.index("infusion center?")
     assert f'href="/staff/patients/{clinic.patient_id}"' in page
     assert clinic.phone in page
 
