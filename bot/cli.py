@@ -8,7 +8,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
-from bot.conversation.inbound import preview
+from bot.conversation.inbound import get_pipeline, preview
 from bot.sms.segments import segment_info
 from bot.staff.commands import staff_cli
 from content import ContentError
@@ -17,6 +17,7 @@ from content import ContentError
 def register_cli(app: Flask) -> None:
     app.cli.add_command(reply_command)
     app.cli.add_command(content_cli)
+    app.cli.add_command(corpus_cli)
     app.cli.add_command(staff_cli)
     from bot.cli_patients import patients_cli
     from schedules.cli import reminders_cli  # schedules builds on bot; imported late
@@ -29,25 +30,28 @@ def register_cli(app: Flask) -> None:
 @with_appcontext
 @click.option("--from", "from_", default="+15555550100", help="The sender's number (E.164).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--explain", is_flag=True, help="Also say which detector decided, on which words.")
 @click.argument("text")
-def reply_command(from_: str, as_json: bool, text: str) -> None:
+def reply_command(from_: str, as_json: bool, explain: bool, text: str) -> None:
     """Print what FROM would get for TEXT (same pipeline as the webhook; records nothing)."""
     decision = preview(from_, text)
     body = decision.body or ""
     if as_json:
         info = segment_info(body)
-        click.echo(
-            json.dumps(
-                {
-                    "topic": decision.topic,
-                    "body": body,
-                    "segments": info.segments,
-                    "encoding": info.encoding,
-                }
-            )
-        )
-    else:
-        click.echo(f"[{decision.topic}] {body or '(no reply)'}")
+        out = {
+            "topic": decision.topic,
+            "body": body,
+            "segments": info.segments,
+            "encoding": info.encoding,
+        }
+        if explain:
+            out["why"] = decision.why.as_dict()
+        click.echo(json.dumps(out))
+        return
+    click.echo(f"[{decision.topic}] {body or '(no reply)'}")
+    if explain:
+        why = decision.why
+        click.echo(f"why: {why.detector}: {', '.join(why.words) or '-'}")
 
 
 content_cli = AppGroup("content", help="Check the content files.")
@@ -68,4 +72,27 @@ def content_check(directory: str | None) -> None:
     click.echo(
         f"content OK: {len(content.topics)} topics, {len(content.replies)} replies,"
         f" {len(content.questions)} questions"
+    )
+
+
+corpus_cli = AppGroup("corpus", help="Measure understanding on the labelled corpus.")
+
+
+@corpus_cli.command("evaluate")
+@click.option("--write", "path", default=None, help="Write the report here (EVALUATION.md).")
+@with_appcontext
+def corpus_evaluate(path: str | None) -> None:
+    """Route every held-out text through the pipeline; print the score, write the report."""
+    from bot.conversation.understanding import corpus, evaluate
+
+    report = evaluate.evaluate(get_pipeline(), corpus.heldout_examples())
+    if path:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(evaluate.render(report))
+    recalls = ", ".join(
+        f"{label} recall {report.recall(label):.1%}" for label in evaluate.SAFETY_LABELS
+    )
+    click.echo(
+        f"held-out: {len(report.outcomes)} texts, {report.accuracy:.1%} right, {recalls},"
+        f" {len(report.misses)} misses"
     )

@@ -43,14 +43,19 @@ _OPT_OUT_PHRASES = re.compile(
             r"\b(unsubscribe|opt me out|opt out|optout)\b",
             r"\bno more (texts|messages|txts|reminders)\b",
             r"\bleave me alone\b",
-            r"\b(stop|end|cancel)\s+(all\s+)?(the\s+|these\s+|your\s+)?(texts|messages|reminders|txts)\b",
+            r"\b(stop|end|cancel)\s+(all\s+)?(the\s+|these\s+|your\s+)?(texts|messages|reminde"
+            r"rs|txts)\b",
             r"\bwrong number\b",
             # Spanish.
             r"\bno (me )?(manden|mande|envien|envie|escriban|escriba|mandes|textees)\b",
             r"\b(dejen|deje|dejar) de (mandar|enviar|escribir|textear)\w*",
-            r"\bno (quiero|deseo|necesito) (recibir )?(mas )?(sus )?(mensajes|textos|msjs|recordatorios)\b",
+            r"\bno (quiero|deseo|necesito) (recibir )?(mas )?(sus )?(mensajes|textos|msjs|reco"
+            r"rdatorios)\b",
             r"\bno mas (mensajes|textos|msjs|recordatorios)\b",
-            r"\b(sacar|saquen|saque|quiten|quite|borren|borre|eliminen|elimine)(me)? (de (la|su|esta) "
+            r"\b(parar|paren|pare|para|detener|detengan|cancelar|cancelen|alto|basta)( de)?"
+            r"( los| sus| estos| todos los| las)? (mensajes|textos|msjs|recordatorios)\b",
+            r"\b(sacar|saquen|saque|quiten|quite|borren|borre|eliminen|elimine)(me)? (de (la|s"
+            r"u|esta) "
             r"lista|mi numero)\b",
             r"\b(darme|dar|denme|deme|me doy) de baja\b",
             r"\bnumero equivocado\b",

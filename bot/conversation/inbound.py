@@ -75,8 +75,9 @@ def _history(phone: str) -> list[_Row]:
 def load_context(phone: str, patient: Patient | None, history: list[_Row] | None = None) -> Context:
     """What the pipeline needs to know about this number, from the message history."""
     content_topics = get_pipeline().content.topics
+    history = history if history is not None else _history(phone)
     last_topic, more_sent = None, False
-    for row in history if history is not None else _history(phone):
+    for row in history:
         if row.direction != INBOUND:
             continue
         if row.topic == "more":
@@ -106,6 +107,7 @@ def load_context(phone: str, patient: Patient | None, history: list[_Row] | None
         last_topic=last_topic,
         more_sent=more_sent,
         next_scan=next_scan,
+        last_was_ours=bool(history) and history[0].direction == OUTBOUND,
     )
 
 

@@ -120,9 +120,7 @@ class Pipeline:
         if kind == "stop":
             return self._stop(ctx, flag, why)
         if kind in ("start", "yes") and ctx.status == STOPPED:
-            return Decision(
-                "start", self.render("start"), ACTIVE, "opt_in", detail=kind, why=why
-            )
+            return Decision("start", self.render("start"), ACTIVE, "opt_in", detail=kind, why=why)
         if kind in ("start", "yes"):
             key = "yes" if ctx.status == PENDING else {"yes": "yes_nothing_pending"}.get(kind, kind)
             new, consent = (ACTIVE, "opt_in") if ctx.status == PENDING else (None, None)

@@ -34,12 +34,15 @@ _SELF_HARM = [
     r"\b(end|ending) (it|it all|things|everything) (all|now|tonight|today|for good)\b",
     r"\b(want|wanna|going|gonna|ready|decided|plan|planning) to end (it|things|everything)\b",
     r"\bend it all\b",
-    r"\b(want|wanna|wanted|wish|wishing|ready|rather|hope) (to |i could |i was |i were |i'd |id |i would )?(just )?(die|be dead)\b",
+    r"\b(want|wanna|wanted|wish|wishing|ready|rather|hope) (to |i could |i was |i were |i'd |i"
+    r"d |i would )?(just )?(die|be dead)\b",
     r"\b(go|went|fall) to sleep and (not|never) wake\b",
     r"\b(wouldn'?t|would not|didn'?t|did not|never|not to|don'?t|dont want to) wake up\b",
     r"\bdon'?t want to (live|be alive|be here|exist|go on|keep going)\b",
-    r"\b(no|not any|isn'?t any) (reason|point) (to|in) (live|living|go on|going on|keep going|being here|fight)\w*",
-    r"\bbetter off (dead|without me|if i (was|were|wasn'?t|weren'?t|am|was not) (gone|dead|here))\b",
+    r"\b(no|not any|isn'?t any) (reason|point) (to|in) (live|living|go on|going on|keep going|"
+    r"being here|fight)\w*",
+    r"\bbetter off (dead|without me|if i (was|were|wasn'?t|weren'?t|am|was not) (gone|dead|her"
+    r"e))\b",
     r"\b(world|everyone|family|they|kids) (would be|be|are) better (off )?without me\b",
     r"\bwon'?t be a burden (much|for) long\w*",
     r"\b(overdos\w*|od on)\b",
@@ -57,7 +60,8 @@ _SELF_HARM = [
     r"\bslit (my )?wrists?\b",
     # Spanish, as people text it (often without accents).
     r"\b(matarme|matarse|quitarme la vida|quitarse la vida|me quiero matar|se quiere matar)\b",
-    r"\b(me quiero|quiero|quisiera|me quisiera|quiere|desearia|deseo|prefiero) morir\w*(?! en (su|mi|la) casa)",
+    r"\b(me quiero|quiero|quisiera|me quisiera|quiere|desearia|deseo|prefiero) morir\w*(?! en "
+    r"(su|mi|la) casa)",
     r"\bojala (que )?(me muera|dios me lleve|no despierte|ya me muera)\b",
     r"\b(dormir(me)?|dormirse) y no despertar\w*",
     r"\bno (quiero|quisiera) despertar\w*",
@@ -96,7 +100,8 @@ _URGENT = [
     r"\b(me|le) duele (mucho )?el pecho\b",
     r"\btos (nueva|peor|que no para|cada vez peor|con sangre)\b",
     # Heart, fainting, hormones.
-    r"\b(heart|pulse) (is |keeps )?(racing|pounding|fluttering|beating (so |really )?fast|skipping)",
+    r"\b(heart|pulse) (is |keeps )?(racing|pounding|fluttering|beating (so |really )?fast|skip"
+    r"ping)",
     r"\b(passed|passing|pass) out\b|\bblack(ed)? out\b",
     r"\bfaint(ed|ing)?\b",
     r"\b(unconscious|unresponsive)\b",
@@ -105,7 +110,8 @@ _URGENT = [
     r"\beyes (hurt|ache|burn)\w* (in|from|with|when) (the )?(light|sun)",
     r"\b(extremely|so|super|really|very|constantly|always|insanely) thirsty\b",
     r"\bcan'?t (stop drinking|get enough water|quench)\b",
-    r"\b(extreme|extremely|unbearabl\w*|crushing|overwhelming) (tired\w*|fatigue|exhaust\w*|weak\w*)",
+    r"\b(extreme|extremely|unbearabl\w*|crushing|overwhelming) (tired\w*|fatigue|exhaust\w*|we"
+    r"ak\w*)",
     r"\bcan'?t (get out of bed|stay awake|keep (my |his |her )?eyes open)\b",
     r"\bcorazon (muy )?(acelerad\w*|a mil|late (muy )?rapido)",
     r"\b(me |se |le )?desmay\w*",
@@ -117,7 +123,8 @@ _URGENT = [
     r"\b(vomit\w*|throwing up|throw up|threw up|puking)\b.*\b(fever|temp\w*|chills)\b",
     r"\b(fever|temp\w*|chills)\b.*\b(vomit\w*|throwing up|throw up|threw up|puking)\b",
     r"\bcan'?t keep (anything|any thing|food|water|fluids) down\b",
-    r"\b(blood|bloody|mucus) (in )?(my |his |her |the )?(stool|stools|poop|bowel|bm|diarrhea|urine|pee|vomit)",
+    r"\b(blood|bloody|mucus) (in )?(my |his |her |the )?(stool|stools|poop|bowel|bm|diarrhea|u"
+    r"rine|pee|vomit)",
     r"\b(stool|stools|poop|diarrhea|urine|pee|vomit) (has|with|is full of|is) (blood|bloody|mucus)",
     r"\b(black|tarry) (stool|stools|poop|bm)",
     r"\b(coughing|cough|vomiting|throwing|puking) up blood\b",
@@ -194,7 +201,8 @@ _URGENT = [
     r"\bseizure\w*|\bconvulsi\w*",
     r"\bcan'?t wake (him|her|them|my \w+|mom|dad) up\b|\b(won'?t|will not) wake up\b",
     r"\b(fell|fall) and hit (my|his|her) head\b",
-    r"\bbleeding (that )?(won'?t|will not|doesn'?t|does not) stop\b|\bsangrado que no (para|se detiene)",
+    r"\bbleeding (that )?(won'?t|will not|doesn'?t|does not) stop\b|\bsangrado que no (para|se"
+    r" detiene)",
     r"\b(severe|unbearable|worst|terrible|excruciating) pain\b|\bdolor insoportable\b",
     r"\bno (despierta|reacciona|responde)\b(?! (a|al|con) )",
     r"\b(emergency|emergencia)\b",
@@ -213,7 +221,8 @@ _FAMILIES = {SELF_HARM: _SELF_HARM, URGENT: _URGENT, BEREAVEMENT: _BEREAVEMENT}
 _COMPILED = {family: [re.compile(p) for p in patterns] for family, patterns in _FAMILIES.items()}
 # Over and done: "had a fever last week", "ya se me quito". Only for the symptom's clause.
 _PAST = re.compile(
-    r"\b(stopped|last (week|month|year|time)|weeks ago|months ago|years ago|gone now|went away|is gone|"
+    r"\b(stopped|last (week|month|year|time)|weeks ago|months ago|years ago|gone now|went away"
+    r"|is gone|"
     r"resolved|better now|back then|ya (se )?(me |le )?(quito|paso)|la semana pasada|"
     r"el mes pasado|hace (un mes|meses|anos))\b"
 )

@@ -65,7 +65,7 @@ def evaluate(pipeline: Pipeline, examples: Sequence[corpus.Example]) -> Report:
     return Report(tuple(outcomes))
 
 
-def render(report: Report, title: str) -> str:
+def render(report: Report, title: str = "Understanding: the held-out corpus") -> str:
     """The report as Markdown: summary, per-label table, confusion matrix, misses."""
     n, right = len(report.outcomes), sum(o.right for o in report.outcomes)
     lines = [
@@ -79,8 +79,10 @@ def render(report: Report, title: str) -> str:
     for label in SAFETY_LABELS:
         mine = [o for o in report.outcomes if o.example.label == label]
         caught = sum(o.right for o in mine)
-        lines.append(f"- `{label}` recall: {caught} of {len(mine)} ({report.recall(label):.1%});"
-                     f" precision {report.precision(label):.1%}. Goal: 100 % recall.")
+        lines.append(
+            f"- `{label}` recall: {caught} of {len(mine)} ({report.recall(label):.1%});"
+            f" precision {report.precision(label):.1%}. Goal: 100 % recall."
+        )
     lines += ["", "## Per label", "", "| label | texts | precision | recall |", "|---|---|---|---|"]
     support = Counter(o.example.label for o in report.outcomes)
     for label in report.labels:
@@ -95,16 +97,24 @@ def render(report: Report, title: str) -> str:
 def _confusion(report: Report) -> list[str]:
     """Rows: the label written; columns: where the pipeline sent it (non-zero cells only)."""
     pairs = Counter((o.example.label, o.routed) for o in report.outcomes if not o.right)
-    lines = ["## Confusion (off the diagonal)", "", "| written as | routed to | texts |",
-             "|---|---|---|"]
+    lines = [
+        "## Confusion (off the diagonal)",
+        "",
+        "| written as | routed to | texts |",
+        "|---|---|---|",
+    ]
     for (label, routed), count in sorted(pairs.items(), key=lambda kv: (-kv[1], kv[0])):
         lines.append(f"| {label} | {routed} | {count} |")
     return lines
 
 
 def _misses(report: Report) -> list[str]:
-    lines = ["## Every miss", "", "| where | text | written as | routed to | by |",
-             "|---|---|---|---|---|"]
+    lines = [
+        "## Every miss",
+        "",
+        "| where | text | written as | routed to | by |",
+        "|---|---|---|---|---|",
+    ]
     for o in report.misses:
         text = o.example.text.replace("|", "/")
         lines.append(

@@ -56,7 +56,7 @@ def word_features(cleaned: str) -> list[str]:
     for token in tokens:
         marked.append(("not " if left else "") + token)
         left = _NEGATION_SPAN if token in _NEGATORS else max(0, left - 1)
-    pairs = [f"w:{a} {b}" for a, b in zip(tokens, tokens[1:])]
+    pairs = [f"w:{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
     return ["w:" + t for t in marked] + pairs
 
 

@@ -48,7 +48,9 @@ class Classifier:
         texts = [ex.text for ex in examples]
         self.blocks = [TfidfVectorizer(analyzer=block, sublinear_tf=True) for block in BLOCKS]
         matrix = sparse.hstack([v.fit_transform(texts) for v in self.blocks]).tocsr()
-        self.svm = LinearSVC(C=C, class_weight=CLASS_WEIGHT).fit(matrix, [ex.label for ex in examples])
+        self.svm = LinearSVC(C=C, class_weight=CLASS_WEIGHT, random_state=0).fit(
+            matrix, [ex.label for ex in examples]
+        )
         self.labels: tuple[str, ...] = tuple(str(label) for label in self.svm.classes_)
         # Per block: its analyzer, feature -> column, idf; columns follow block by block.
         self._blocks, offset = [], 0
