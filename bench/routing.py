@@ -1,9 +1,11 @@
-"""Routing alone: pipeline.decide() per message over the eval texts, no HTTP, no database.
+"""Routing alone: pipeline.decide() per message, no HTTP, no database.
 
     python bench/routing.py [--passes 200]
 
-Reports p50/p99 per message (goal: p99 <= 1 ms) and, as a same-process baseline, the
-cost of normalising the same texts (the cheapest step every message pays).
+Over the eval texts (short, as before) and over the held-out corpus (every voice, long
+rambling messages included). Reports p50/p99 per message (goal: p99 <= 1 ms) and, as a
+same-process baseline, the cost of normalising the same texts (the cheapest step every
+message pays). Start-up cost (training the classifier) is reported once.
 """
 
 from __future__ import annotations
@@ -20,21 +22,33 @@ sys.path.insert(0, str(ROOT))
 
 from bot.conversation.pipeline import Context, Pipeline  # noqa: E402
 from bot.conversation.text import normalize  # noqa: E402
+from bot.conversation.understanding import corpus  # noqa: E402
+from bot.conversation.understanding.model import default_classifier  # noqa: E402
 from content import load_content  # noqa: E402
-from tests.conftest import SHARED  # noqa: E402
+
+EXAMPLES = ROOT / "tests" / "data" / "inbound-examples.tsv"
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--passes", type=int, default=200)
     args = ap.parse_args()
-    with (SHARED / "eval" / "inbound-examples.tsv").open(encoding="utf-8") as fh:
-        texts = [r[0] for r in csv.reader(fh, delimiter="\t") if r and not r[0].startswith("#")]
+    with EXAMPLES.open(encoding="utf-8") as fh:
+        examples = [r[0] for r in csv.reader(fh, delimiter="\t") if r and not r[0].startswith("#")]
+    started = time.perf_counter()
+    default_classifier()
+    print(f"classifier trained in {time.perf_counter() - started:.2f} s (once per process)")
     pipeline = Pipeline(load_content(), "NextSteps", "614-555-0100")
+    heldout = [ex.text for ex in corpus.heldout_examples()]
+    for name, texts in (("eval texts", examples), ("held-out corpus", heldout)):
+        _measure(pipeline, name, texts, args.passes)
+
+
+def _measure(pipeline: Pipeline, name: str, texts: list[str], passes: int) -> None:
     ctx = Context(status="active", last_topic="trials")
 
     # Fresh typos defeat the per-word correction cache, as real traffic would.
-    variants = [t + (f" {i}" if i else "") for i in range(args.passes) for t in texts]
+    variants = [t + (f" {i}" if i else "") for i in range(passes) for t in texts]
     per_msg, baseline = [], []
     clock = time.perf_counter_ns
     for text in variants:
@@ -49,7 +63,7 @@ def main() -> None:
     def q(values: list[int], pct: float) -> float:
         return statistics.quantiles(values, n=1000)[int(pct * 10) - 1] / 1e6
 
-    print(f"{len(per_msg)} messages ({len(texts)} eval texts x {args.passes} passes)")
+    print(f"\n{name}: {len(per_msg)} messages ({len(texts)} texts x {passes} passes)")
     print("| step | p50 ms | p99 ms | max ms |")
     print("|---|---|---|---|")
     for name, values in (

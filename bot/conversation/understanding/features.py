@@ -30,15 +30,20 @@ def emoji_tokens(text: str) -> list[str]:
     ]
 
 
-def char_ngrams(cleaned: str) -> list[str]:
-    """Character 2-5-grams inside word boundaries: robust to typos and missing accents."""
-    grams = []
+def word_char_ngrams(word: str) -> list[str]:
+    """Character 2-5-grams of one word, padded with spaces (scikit-learn's char_wb)."""
+    padded = f" {word} "
     low, high = _CHAR_N
-    for word in cleaned.split():
-        padded = f" {word} "
-        for n in range(low, min(high, len(padded)) + 1):
-            grams.extend(padded[i : i + n] for i in range(len(padded) - n + 1))
-    return grams
+    return [
+        padded[i : i + n]
+        for n in range(low, min(high, len(padded)) + 1)
+        for i in range(len(padded) - n + 1)
+    ]
+
+
+def char_ngrams(cleaned: str) -> list[str]:
+    """Character n-grams inside word boundaries: robust to typos and missing accents."""
+    return [gram for word in cleaned.split() for gram in word_char_ngrams(word)]
 
 
 # After one of these, the next few words are marked as negated ("no chest pain today" is

@@ -21,7 +21,13 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.svm import LinearSVC
 
 from bot.conversation.understanding import corpus
-from bot.conversation.understanding.features import BLOCKS
+from bot.conversation.understanding.features import (
+    BLOCKS,
+    clean,
+    emoji_tokens,
+    word_char_ngrams,
+    word_features,
+)
 
 # Regularisation of the linear SVM, and the extra weight of an urgent text in training
 # (a missed emergency costs far more than a false alarm); both chosen by 5-fold
@@ -52,15 +58,20 @@ class Classifier:
             matrix, [ex.label for ex in examples]
         )
         self.labels: tuple[str, ...] = tuple(str(label) for label in self.svm.classes_)
-        # Per block: its analyzer, feature -> column, idf; columns follow block by block.
-        self._blocks, offset = [], 0
-        for vectorizer in self.blocks:
-            vocab = {f: j + offset for f, j in vectorizer.vocabulary_.items()}
-            self._blocks.append((vectorizer.analyzer, vocab, vectorizer.idf_, offset))
-            offset += len(vocab)
+        # Columns: the character block first, then the word block (as hstack put them).
+        chars, words = self.blocks
+        self._char_vocab = chars.vocabulary_
+        self._word_vocab = {f: j + len(self._char_vocab) for f, j in words.vocabulary_.items()}
+        self._idf = np.concatenate([chars.idf_, words.idf_])
         self._weights = np.ascontiguousarray(self.svm.coef_.T)  # column -> per-label weight
         self._bias = self.svm.intercept_
-        self._names = {j: f for _, vocab, _, _ in self._blocks for f, j in vocab.items()}
+        self._names = {j: f for f, j in (*self._char_vocab.items(), *self._word_vocab.items())}
+        # Words repeat from text to text: their character n-gram columns are looked up once.
+        self._char_columns = lru_cache(maxsize=50_000)(self._char_columns_uncached)
+
+    def _char_columns_uncached(self, word: str) -> tuple[int, ...]:
+        vocab = self._char_vocab
+        return tuple(vocab[g] for g in word_char_ngrams(word) if g in vocab)
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
         """The feature matrix as scikit-learn builds it (tests compare the fast path to it)."""
@@ -68,18 +79,23 @@ class Classifier:
 
     def _vector(self, text: str) -> tuple[list[int], np.ndarray]:
         """The text's TF-IDF entries, each block L2-normalised (as transform() gives)."""
+        cleaned = clean(text)
+        char_counts = Counter(j for w in cleaned.split() for j in self._char_columns(w))
+        word_counts = Counter(
+            self._word_vocab[f]
+            for f in word_features(cleaned) + emoji_tokens(text)
+            if f in self._word_vocab
+        )
         idx: list[int] = []
-        values: list[float] = []
-        for analyzer, vocab, idf, offset in self._blocks:
-            block = []
-            for feature, count in Counter(analyzer(text)).items():
-                j = vocab.get(feature)
-                if j is not None:
-                    idx.append(j)
-                    block.append((1.0 + math.log(count)) * idf[j - offset])
-            norm = math.sqrt(sum(v * v for v in block)) or 1.0
-            values.extend(v / norm for v in block)
-        return idx, np.asarray(values)
+        parts = []
+        for counts in (char_counts, word_counts):
+            if not counts:
+                continue
+            columns = list(counts)
+            block = (1.0 + np.log(np.fromiter(counts.values(), float))) * self._idf[columns]
+            idx.extend(columns)
+            parts.append(block / np.sqrt(block @ block))
+        return idx, np.concatenate(parts) if parts else np.zeros(0)
 
     def decision(self, text: str) -> np.ndarray:
         idx, values = self._vector(text)
@@ -91,7 +107,8 @@ class Classifier:
         order = np.argsort(-scores)
         best = int(order[0])
         pushes = values * self._weights[idx, best] if idx else values
-        top = [idx[i] for i in np.argsort(-pushes)[:12] if pushes[i] > 0]
+        strongest = np.argpartition(-pushes, 12)[:12] if len(pushes) > 12 else range(len(idx))
+        top = [idx[i] for i in sorted(strongest, key=lambda i: -pushes[i]) if pushes[i] > 0]
         return Prediction(
             label=self.labels[best],
             score=float(scores[best]),
