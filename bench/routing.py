@@ -21,14 +21,14 @@ sys.path.insert(0, str(ROOT))
 from bot.conversation.pipeline import Context, Pipeline  # noqa: E402
 from bot.conversation.text import normalize  # noqa: E402
 from content import load_content  # noqa: E402
-from tests.conftest import SHARED  # noqa: E402
+from tests.conftest import DATA  # noqa: E402
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--passes", type=int, default=200)
     args = ap.parse_args()
-    with (SHARED / "eval" / "inbound-examples.tsv").open(encoding="utf-8") as fh:
+    with (DATA / "inbound-examples.tsv").open(encoding="utf-8") as fh:
         texts = [r[0] for r in csv.reader(fh, delimiter="\t") if r and not r[0].startswith("#")]
     pipeline = Pipeline(load_content(), "NextSteps", "614-555-0100")
     ctx = Context(status="active", last_topic="trials")

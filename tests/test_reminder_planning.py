@@ -18,6 +18,9 @@ from schedules.planner import replan
 from schedules.windows import in_quiet_hours
 from tests.reminder_helpers import make_patient, planned_local, reminders, scan_at, utc
 
+# Every date below is a fixed calendar date after NOW (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("now")
+
 
 @pytest.mark.parametrize(
     ("tz", "scan", "expected_utc"),
