@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from bot.extensions import db
 from bot.models import DONE, PENDING, SCHEDULED, Scan
+from bot.reminders.rhythm import apply_rhythm, propose_next_scan
 from bot.timeutil import to_local
 from schedules.clock import tick
-from schedules.rhythm import apply_rhythm, propose_next_scan
 from tests.reminder_helpers import make_patient, planned_local, scan_at, utc
 
 # Every date below is a fixed calendar date after NOW (tests/conftest.py).

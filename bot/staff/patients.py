@@ -20,8 +20,9 @@ from bot.models import (
     Scan,
     utcnow,
 )
-from bot.scans import add_scan, cancel_scan, move_scan
-from bot.staff import audit, bp, intake, lifecycle
+from bot.patients import lifecycle
+from bot.reminders.scans import add_scan, cancel_scan, move_scan
+from bot.staff import audit, bp, intake
 from bot.staff.forms import OTHER_ZONE, EnrollForm, EraseForm, MoveScanForm, ScanForm
 
 PAGE_SIZE = 25
@@ -244,10 +245,11 @@ def cancel_scan_view(patient_id: int, scan_id: int) -> Response:
     return _back(p.id)
 
 
-def _status_change(patient_id: int, change, done: str) -> Response:  # noqa: ANN001
+def _status_change(patient_id: int, change, action: str, done: str) -> Response:  # noqa: ANN001
     p = _get_patient(patient_id)
     try:
         change(p)
+        audit.record(action, audit.patient_target(p.id))
         db.session.commit()
     except lifecycle.LifecycleError as exc:
         db.session.rollback()
@@ -259,12 +261,14 @@ def _status_change(patient_id: int, change, done: str) -> Response:  # noqa: ANN
 
 @bp.post("/patients/<int:patient_id>/pause")
 def pause(patient_id: int) -> Response:
-    return _status_change(patient_id, lifecycle.pause, "Paused: nothing more will be sent.")
+    done = "Paused: nothing more will be sent."
+    return _status_change(patient_id, lifecycle.pause, "patient.pause", done)
 
 
 @bp.post("/patients/<int:patient_id>/resume")
 def resume(patient_id: int) -> Response:
-    return _status_change(patient_id, lifecycle.resume, "Resumed: reminders replanned.")
+    done = "Resumed: reminders replanned."
+    return _status_change(patient_id, lifecycle.resume, "patient.resume", done)
 
 
 @bp.post("/patients/<int:patient_id>/unenroll")
@@ -272,6 +276,7 @@ def unenroll(patient_id: int) -> Response:
     return _status_change(
         patient_id,
         lambda p: lifecycle.unenroll(p, current_user.email),
+        "patient.unenroll",
         "Unenrolled: nothing more will be sent unless the patient texts START.",
     )
 
@@ -284,6 +289,7 @@ def erase(patient_id: int) -> Response:
         flash(f"Not erased: {_form_errors(form)}", "error")
         return _back(p.id)
     pid = lifecycle.erase(p)
+    audit.record("patient.erase", audit.patient_target(pid))
     db.session.commit()
     flash(f"Patient #{pid} erased. Only the consent record (number, events, times) is kept.")
     return redirect(url_for("staff.patients"))

@@ -7,9 +7,9 @@ from datetime import datetime
 import click
 from flask.cli import AppGroup
 
-from bot.enrollment import EnrollmentError, enroll
 from bot.extensions import db
-from bot.scans import SCAN_KINDS, ScanError, add_scan
+from bot.patients.enroll import EnrollmentError, enroll
+from bot.reminders.scans import SCAN_KINDS, ScanError, add_scan
 from bot.timeutil import format_when
 
 

@@ -8,9 +8,9 @@ import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
+from bot.cli.staff import staff_cli
 from bot.conversation.inbound import preview
 from bot.sms.segments import segment_info
-from bot.staff.commands import staff_cli
 from content import ContentError
 
 
@@ -18,8 +18,8 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(reply_command)
     app.cli.add_command(content_cli)
     app.cli.add_command(staff_cli)
-    from bot.cli_patients import patients_cli
-    from schedules.cli import reminders_cli  # schedules builds on bot; imported late
+    from bot.cli.patients import patients_cli
+    from bot.cli.reminders import reminders_cli  # schedules builds on bot; imported late
 
     app.cli.add_command(patients_cli)
     app.cli.add_command(reminders_cli)

@@ -17,9 +17,9 @@ from sqlalchemy import select
 from bot.extensions import db
 from bot.logs import log_event
 from bot.models import DONE, SCHEDULED, Patient, Scan, utcnow
-from bot.scans import add_scan
+from bot.reminders.scans import add_scan
+from bot.reminders.windows import hhmm
 from bot.timeutil import to_local, to_utc
-from schedules.windows import hhmm
 
 BATCH = 500
 
@@ -41,7 +41,7 @@ def has_rhythm(patient: Patient) -> bool:
 
 def propose_next_scan(patient: Patient, now: datetime | None = None) -> datetime | None:
     """The next scan in the patient's rhythm after `now`, as local wall-clock time in the
-    patient's zone (what `bot.scans.add_scan` takes), or None without a rhythm.
+    patient's zone (what `bot.reminders.scans.add_scan` takes), or None without a rhythm.
 
     From the latest scan (scheduled or done): that scan + M weeks, same local time. With
     no scan yet: treatment start (its date) + N weeks at RHYTHM_SCAN_LOCAL_TIME. Dates already past

@@ -27,7 +27,7 @@ def _check_kind(kind: str) -> str:
 
 def _replan(patient: Patient) -> None:
     # Imported here: schedules uses bot's models, and bot only needs this one entry point.
-    from schedules.planner import replan
+    from bot.reminders.planner import replan
 
     replan(patient)
 
