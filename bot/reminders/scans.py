@@ -9,6 +9,7 @@ from datetime import datetime
 
 from bot.extensions import db
 from bot.models import CANCELLED, SCHEDULED, Patient, Scan
+from bot.reminders.planner import replan
 from bot.timeutil import to_utc
 
 SCAN_KINDS = ("CT", "PET")
@@ -25,13 +26,6 @@ def _check_kind(kind: str) -> str:
     return kind
 
 
-def _replan(patient: Patient) -> None:
-    # Imported here: schedules uses bot's models, and bot only needs this one entry point.
-    from bot.reminders.planner import replan
-
-    replan(patient)
-
-
 def add_scan(patient: Patient, local_when: datetime, kind: str = "CT", place: str = "") -> Scan:
     """A scan at `local_when`, wall-clock time in the patient's zone. Caller commits."""
     scan = Scan(
@@ -43,7 +37,7 @@ def add_scan(patient: Patient, local_when: datetime, kind: str = "CT", place: st
     )
     db.session.add(scan)
     db.session.flush()
-    _replan(patient)
+    replan(patient)
     return scan
 
 
@@ -51,12 +45,12 @@ def move_scan(scan: Scan, local_when: datetime) -> Scan:
     scan.scheduled_at = to_utc(local_when, scan.patient.timezone)
     scan.status = SCHEDULED
     db.session.flush()
-    _replan(scan.patient)
+    replan(scan.patient)
     return scan
 
 
 def cancel_scan(scan: Scan) -> Scan:
     scan.status = CANCELLED
     db.session.flush()
-    _replan(scan.patient)
+    replan(scan.patient)
     return scan

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from bot.extensions import db
 from bot.models import SCHEDULED, Patient, Scan, utcnow
 from bot.patients.enroll import EnrollmentError, check_timezone, enroll, parse_phone
+from bot.reminders.rhythm import apply_rhythm
 from bot.reminders.scans import SCAN_KINDS, ScanError, add_scan
 from bot.staff import audit
 from bot.timeutil import to_utc
@@ -124,9 +125,6 @@ def apply(intake: Intake, *, actor: str, source: str) -> Applied:
         )
     if intake.scan_at is None and intake.treatment_start is not None:
         # No date given: book the first scan of the rhythm (the clock books the ones after).
-        # Imported here, as in bot.reminders.scans: schedules uses bot.
-        from bot.reminders.rhythm import apply_rhythm
-
         scan = apply_rhythm(patient, kind=intake.scan_kind)
         if scan is not None:
             scan_added = True
