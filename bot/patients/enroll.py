@@ -17,7 +17,7 @@ from bot.extensions import db
 from bot.models import PENDING, STOPPED, Patient
 from bot.patients.consent import apply_send_failure, opted_out_last, record_consent, was_invited
 from bot.patients.status import ConsentKind
-from bot.phones import normalize_phone
+from bot.phones import normalize_phone, why_no_sms
 from bot.queries import patient_by_phone
 from bot.sms.outbound import send_text
 
@@ -45,6 +45,9 @@ def parse_phone(raw: str) -> str:
     phone = normalize_phone(raw, current_app.config["DEFAULT_REGION"], strict=True)
     if phone is None:
         raise EnrollmentError(f"{raw!r} is not a valid phone number")
+    kind = why_no_sms(phone)
+    if kind is not None:
+        raise EnrollmentError(f"{raw!r} is {kind}: it cannot get texts")
     return phone
 
 

@@ -26,7 +26,6 @@ from bot.models import (
     CANCELLED,
     CLAIMED,
     PLANNED,
-    SCHEDULED,
     SENT,
     SKIPPED,
     Patient,
@@ -34,6 +33,7 @@ from bot.models import (
     Scan,
     utcnow,
 )
+from bot.queries import upcoming_scans
 from bot.reminders.caps import WEEK, apply_caps
 from bot.reminders.message import compose_reminder
 from bot.reminders.windows import grace, hhmm, is_missed, missed_note, next_allowed
@@ -88,11 +88,7 @@ def replan(patient: Patient, now: datetime | None = None) -> None:
         cancel_planned_reminders(patient, f"patient is {patient.status}")
         return
 
-    scans = db.session.scalars(
-        select(Scan)
-        .where(Scan.patient_id == patient.id, Scan.status == SCHEDULED, Scan.scheduled_at > now)
-        .order_by(Scan.scheduled_at)
-    ).all()
+    scans = upcoming_scans(patient, now)
     # This patient's rows that can change or count toward a cap: bounded, never all history.
     rows = db.session.scalars(
         select(Reminder).where(

@@ -17,10 +17,10 @@ from flask import current_app
 from sqlalchemy import select
 
 from bot.extensions import db
-from bot.models import SCHEDULED, Patient, Scan, utcnow
+from bot.models import SCHEDULED, Patient, Scan
 from bot.patients.enroll import EnrollmentError, check_timezone, enroll, parse_phone
 from bot.reminders.rhythm import apply_rhythm
-from bot.reminders.scans import SCAN_KINDS, ScanError, add_scan
+from bot.reminders.scans import SCAN_KINDS, ScanError, add_scan, check_scan_time
 from bot.staff import audit
 from bot.timeutil import to_utc
 
@@ -91,12 +91,6 @@ def check(intake: Intake) -> Intake:
     return replace(
         intake, phone=phone, timezone=tz, display_name=intake.display_name.strip(), scan_kind=kind
     )
-
-
-def check_scan_time(local_when: datetime, tz: str) -> None:
-    """Reminders are for scans to come: a time already past is a typo."""
-    if to_utc(local_when, tz) <= utcnow():
-        raise ScanError("the scan time is in the past")
 
 
 def apply(intake: Intake, *, actor: str, source: str) -> Applied:

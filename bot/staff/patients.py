@@ -12,7 +12,6 @@ from werkzeug.wrappers import Response
 from bot.extensions import db
 from bot.models import (
     PATIENT_STATUSES,
-    SCHEDULED,
     ConsentEvent,
     Message,
     Patient,
@@ -21,6 +20,7 @@ from bot.models import (
     utcnow,
 )
 from bot.patients import lifecycle
+from bot.queries import is_upcoming
 from bot.reminders.scans import add_scan, cancel_scan, move_scan
 from bot.staff import audit, bp, intake
 from bot.staff.forms import OTHER_ZONE, EnrollForm, EraseForm, MoveScanForm, ScanForm
@@ -29,9 +29,7 @@ PAGE_SIZE = 25
 
 
 def _upcoming_scan():  # noqa: ANN202
-    return exists().where(
-        Scan.patient_id == Patient.id, Scan.status == SCHEDULED, Scan.scheduled_at > utcnow()
-    )
+    return exists().where(Scan.patient_id == Patient.id, is_upcoming(utcnow()))
 
 
 @bp.get("/")
@@ -80,8 +78,7 @@ def _next_scans(patient_ids: list[int]) -> dict:
         select(Scan.patient_id, func.min(Scan.scheduled_at))
         .where(
             Scan.patient_id.in_(patient_ids),
-            Scan.status == SCHEDULED,
-            Scan.scheduled_at > utcnow(),
+            is_upcoming(utcnow()),
         )
         .group_by(Scan.patient_id)
     )
@@ -194,7 +191,6 @@ def add_scan_view(patient_id: int) -> Response:
         flash(f"Scan not added: {_form_errors(form)}", "error")
         return _back(p.id)
     try:
-        intake.check_scan_time(form.scan_at.data, p.timezone)
         scan = add_scan(p, form.scan_at.data, form.kind.data)
         audit.record("scan.add", audit.patient_target(p.id), f"scan:{scan.id} {scan.kind}")
         db.session.commit()
@@ -222,7 +218,6 @@ def move_scan_view(patient_id: int, scan_id: int) -> Response:
         flash(f"Scan not moved: {_form_errors(form)}", "error")
         return _back(p.id)
     try:
-        intake.check_scan_time(form.scan_at.data, p.timezone)
         move_scan(scan, form.scan_at.data)
         audit.record("scan.move", audit.patient_target(p.id), f"scan:{scan.id}")
         db.session.commit()
