@@ -331,9 +331,9 @@ def _planner_db(size: int, runs: int, database_url: str | None):  # noqa: ANN202
 
 
 def bench_planner(args: argparse.Namespace) -> dict:
+    from bot.reminders.planner import skip_missed
+    from bot.reminders.rhythm import advance_rhythms
     from schedules.clock import tick
-    from schedules.planner import skip_missed
-    from schedules.rhythm import advance_rhythms
 
     results = {}
     for size in args.sizes:

@@ -25,15 +25,14 @@ from bot.conversation.text import normalize  # noqa: E402
 from bot.conversation.understanding import corpus  # noqa: E402
 from bot.conversation.understanding.model import default_classifier  # noqa: E402
 from content import load_content  # noqa: E402
-
-EXAMPLES = ROOT / "tests" / "data" / "inbound-examples.tsv"
+from tests.conftest import DATA  # noqa: E402
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--passes", type=int, default=200)
     args = ap.parse_args()
-    with EXAMPLES.open(encoding="utf-8") as fh:
+    with (DATA / "inbound-examples.tsv").open(encoding="utf-8") as fh:
         examples = [r[0] for r in csv.reader(fh, delimiter="\t") if r and not r[0].startswith("#")]
     started = time.perf_counter()
     default_classifier()

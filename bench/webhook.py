@@ -32,12 +32,12 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import AUTH_TOKEN, SHARED, inbound_form, sign  # noqa: E402
+from tests.conftest import AUTH_TOKEN, DATA, inbound_form, sign  # noqa: E402
 from tests.procs import gunicorn  # noqa: E402
 
 
 def eval_texts() -> list[str]:
-    with (SHARED / "eval" / "inbound-examples.tsv").open(encoding="utf-8") as fh:
+    with (DATA / "inbound-examples.tsv").open(encoding="utf-8") as fh:
         return [r[0] for r in csv.reader(fh, delimiter="\t") if r and not r[0].startswith("#")]
 
 

@@ -68,7 +68,7 @@ def lint(content: Content) -> list[str]:
             continue
         check_text(f"replies.yaml, reply '{key}'", text)
         if key.startswith("reminder"):
-            # A reminder with any one question must fit one segment (schedules.message
+            # A reminder with any one question must fit one segment (bot.reminders.message
             # adds a second question only when that still fits).
             for i, q in enumerate(content.questions, 1):
                 one = template.format(**dict(values, questions=getattr(q, pick)))

@@ -1,12 +1,12 @@
 """The database: patients, consent history, every message, scans, reminders, staff, audit.
 
 All timestamps are stored as naive UTC (`utcnow()`); local time is computed with zoneinfo
-only where a person reads it. Status values are plain strings listed here, in one place.
+only where a person reads it. Status values are the StrEnums of bot.patients.status.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -23,16 +23,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.extensions import db
+from bot.patients.status import PatientStatus, ReminderStatus, ScanStatus
+from bot.timeutil import utcnow  # the one clock; imported from here by many modules
 
-
-def utcnow() -> datetime:
-    """Naive UTC now: one representation on SQLite and PostgreSQL alike."""
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
-# Patient.status
-PENDING, ACTIVE, STOPPED, PAUSED = "pending", "active", "stopped", "paused"
-PATIENT_STATUSES = (PENDING, ACTIVE, STOPPED, PAUSED)
+# Status values live in bot.patients.status (StrEnum); these names are kept for brevity.
+PENDING, ACTIVE, STOPPED, PAUSED = PatientStatus
+PATIENT_STATUSES = tuple(PatientStatus)
 
 # Message.direction
 INBOUND, OUTBOUND = "inbound", "outbound"
@@ -48,18 +44,8 @@ DELIVERY_ORDER = {
     "delivered": 4,
 }
 
-# Reminder.status
-PLANNED, CLAIMED, SENT, SKIPPED, CANCELLED, FAILED = (
-    "planned",
-    "claimed",
-    "sent",
-    "skipped",
-    "cancelled",
-    "failed",
-)
-
-# Scan.status
-SCHEDULED, DONE = "scheduled", "done"
+PLANNED, CLAIMED, SENT, SKIPPED, CANCELLED, FAILED = ReminderStatus
+SCHEDULED, DONE = ScanStatus.SCHEDULED, ScanStatus.DONE
 
 
 class Patient(db.Model):

@@ -4,6 +4,21 @@ from __future__ import annotations
 
 import phonenumbers
 
+# Number types that can never receive a text (US numbers are "fixed line or mobile": allowed).
+_NO_SMS = {
+    phonenumbers.PhoneNumberType.FIXED_LINE: "a landline",
+    phonenumbers.PhoneNumberType.PREMIUM_RATE: "a premium-rate number",
+    phonenumbers.PhoneNumberType.SHARED_COST: "a shared-cost number",
+    phonenumbers.PhoneNumberType.PAGER: "a pager",
+    phonenumbers.PhoneNumberType.UAN: "a company switchboard number",
+    phonenumbers.PhoneNumberType.VOICEMAIL: "a voicemail number",
+}
+
+
+def why_no_sms(e164: str) -> str | None:
+    """What kind of number this is when it cannot get texts (a landline...), else None."""
+    return _NO_SMS.get(phonenumbers.number_type(phonenumbers.parse(e164)))
+
 
 def normalize_phone(raw: str, region: str = "US", strict: bool = False) -> str | None:
     """E.164 for a number a person or Twilio wrote, or None if it can't be one.

@@ -1,9 +1,18 @@
-"""Time zones: store naive UTC, compute and show local time with zoneinfo."""
+"""The clock and time zones: store naive UTC, compute and show local time with zoneinfo.
+
+`utcnow()` is the one place the code reads the time; code that plans or sends takes a
+`now` argument defaulting to it, and tests stop it with time-machine (tests/conftest.py).
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
+
+
+def utcnow() -> datetime:
+    """Naive UTC now: one representation on SQLite and PostgreSQL alike."""
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def to_local(utc_naive: datetime, tz: str) -> datetime:

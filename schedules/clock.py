@@ -17,9 +17,9 @@ from sqlalchemy.exc import IntegrityError
 from bot.extensions import db
 from bot.logs import log_event
 from bot.models import ClockTick, utcnow
+from bot.reminders.planner import skip_missed
+from bot.reminders.rhythm import advance_rhythms
 from schedules.dispatcher import DispatchStats, dispatch
-from schedules.planner import skip_missed
-from schedules.rhythm import advance_rhythms
 
 TICK_JOB_ID = "reminders.tick"
 HEARTBEAT = "dispatch"  # the clock_ticks row /healthz reads

@@ -46,12 +46,13 @@ from bot.models import (
     Scan,
     utcnow,
 )
+from bot.patients.consent import apply_send_failure
+from bot.reminders.message import compose_reminder
+from bot.reminders.windows import grace, in_quiet_hours, is_missed, missed_note
 from bot.sms import transport as tr
 from bot.sms.outbound import get_transport, record_outbound, status_callback_url
 from schedules.backoff import retry_delay
-from schedules.message import compose_reminder
 from schedules.pacer import Pacer
-from schedules.windows import grace, in_quiet_hours, is_missed, missed_note
 
 WORKER = f"{socket.gethostname()[:40]}:{os.getpid()}"
 # Twilio's clock and ours may differ a little; the body match does the real work.
@@ -192,8 +193,9 @@ def _record(job: _Job, result: tr.SendResult, now: datetime, stats: DispatchStat
         )
         stats.retried += 1
     else:
-        # Permanent, or out of attempts. record_outbound applies 21610 (stop) / bad number.
+        # Permanent, or out of attempts: 21610 stops the patient, a bad number is flagged.
         record_outbound(job.phone, job.body, result, patient, reminder.id, TOPIC)
+        apply_send_failure(patient, result)
         reminder.status = FAILED
         note = f"{result.outcome} after {reminder.attempts} attempt(s): {result.error}"
         reminder.note = note[:200]

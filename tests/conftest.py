@@ -11,6 +11,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -26,8 +27,32 @@ from bot.extensions import db
 
 AUTH_TOKEN = "test_auth_token_0123456789abcdef"
 ACCOUNT_SID = "AC" + "0" * 32
-# ../shared beside the project's root (override for unusual layouts).
-SHARED = Path(os.environ.get("NEXTSTEPS_SHARED", Path(__file__).resolve().parents[2] / "shared"))
+# What the tests read lives in the repository (a fresh clone alone passes).
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def seeds_dir() -> Path:
+    """The seed articles, from NEXTSTEPS_SEEDS_DIR (CI sets it); skip, saying why, when unset."""
+    value = os.environ.get("NEXTSTEPS_SEEDS_DIR", "")
+    if not value:
+        pytest.skip("NEXTSTEPS_SEEDS_DIR is not set: the seed-article checks need the articles")
+    path = Path(value)
+    if not any(path.glob("*.txt")):
+        pytest.fail(f"NEXTSTEPS_SEEDS_DIR={value} holds no seed articles (*.txt)")
+    return path
+
+
+# The moment every date-dependent test runs at, whatever the system clock says (CI also
+# runs the suite under faketime). Test dates are built from it, or are calendar facts
+# after it (DST change days); the clock stands still so nothing depends on timing.
+NOW = datetime(2027, 1, 1, 12, 0)  # naive UTC, like every stored time
+
+
+@pytest.fixture
+def now(time_machine) -> datetime:  # noqa: ANN001  (time-machine's fixture)
+    """Stop the clock at NOW for this test (bot.timeutil.utcnow and datetime.now alike)."""
+    time_machine.move_to(NOW.replace(tzinfo=UTC), tick=False)
+    return NOW
 
 
 @contextmanager
@@ -113,7 +138,7 @@ def sign(url: str, params: dict[str, str], token: str = AUTH_TOKEN) -> str:
 
 
 def inbound_form(body: str, from_: str = "+16145550123", sid: str | None = None) -> dict:
-    """A realistic inbound SMS form, shaped like ../shared/twilio/inbound-sms.form."""
+    """A realistic inbound SMS form, shaped like tests/data/twilio/inbound-sms.form."""
     sid = sid or "SM" + uuid.uuid4().hex
     return {
         "ToCountry": "US",

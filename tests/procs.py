@@ -48,6 +48,10 @@ def gunicorn(app: str, env: dict[str, str], workers: int = 2, threads: int = 1):
         f"127.0.0.1:{port}",
         "--log-level",
         "warning",
+        # No heartbeat timeout: under faketime (CI's far-future run) the clock and the
+        # heartbeat file's times disagree and the arbiter would kill healthy workers.
+        "--timeout",
+        "0",
         app,
     ]
     full_env = {**os.environ, "PYTHONPATH": str(ROOT), **env}

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from bot.extensions import db
 from bot.models import ACTIVE, PLANNED, Patient, Reminder
-from bot.scans import add_scan
+from bot.reminders.scans import add_scan
 from bot.timeutil import to_local
 
 

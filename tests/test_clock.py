@@ -6,22 +6,24 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import pytest
+import time_machine
 from sqlalchemy import select, update
 
 from bot.extensions import db
-from bot.models import SENT, ClockTick, Message, Reminder, utcnow
+from bot.models import SENT, ClockTick, Message, Reminder
 from schedules.clock import HEARTBEAT, TICK_JOB_ID, build_scheduler, tick
+from tests.conftest import NOW
 from tests.procs import clock_env
 from tests.reminder_helpers import make_patient, scan_at, utc
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_tick_records_its_time_for_healthz(twilio_app, fake_twilio):
+def test_tick_records_its_time_for_healthz(twilio_app, fake_twilio, now):
     with twilio_app.app_context():
         scan_at(make_patient(), "2027-01-12 09:30")
         tick(now=utc("2027-01-05 15:05"))
@@ -43,7 +45,7 @@ def test_scheduler_has_one_stable_job(app):
 
 
 @pytest.mark.slow
-def test_python_m_schedules_once_with_now(twilio_app, fake_twilio, database_uri):
+def test_python_m_schedules_once_with_now(twilio_app, fake_twilio, database_uri, now):
     with twilio_app.app_context():
         scan_at(make_patient(), "2027-01-12 09:30")
     done = subprocess.run(
@@ -63,16 +65,19 @@ def test_python_m_schedules_once_with_now(twilio_app, fake_twilio, database_uri)
 def test_kill_9_mid_batch_then_restart_loses_none_and_doubles_none(
     twilio_app, fake_twilio, database_uri
 ):
+    """The clock processes start at NOW (--now) and their time runs on from there; fake
+    Twilio, like Twilio, keeps the real time, so only the set-up is done at NOW."""
     count = 60
+    now = NOW
     fake_twilio.latency = 0.05
-    with twilio_app.app_context():
+    with time_machine.travel(now.replace(tzinfo=UTC), tick=False), twilio_app.app_context():
         for i in range(count):
             scan_at(make_patient(f"+1614555{i:04d}"), "2027-01-12 09:30")
-        # The clock process runs on the real clock: make the 7-day reminders due now.
+        # Make the 7-day reminders due now; the clock process starts at the same NOW.
         db.session.execute(
             update(Reminder)
             .where(Reminder.offset_days == 7)
-            .values(due_at=utcnow() - timedelta(minutes=1))
+            .values(due_at=now - timedelta(minutes=1))
         )
         db.session.commit()
     env = clock_env(
@@ -84,7 +89,7 @@ def test_kill_9_mid_batch_then_restart_loses_none_and_doubles_none(
         QUIET_HOURS_END="00:00",
     )
     clock = subprocess.Popen(
-        [sys.executable, "-m", "schedules", "--once"],
+        [sys.executable, "-m", "schedules", "--once", "--now", now.isoformat() + "Z"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -102,7 +107,8 @@ def test_kill_9_mid_batch_then_restart_loses_none_and_doubles_none(
 
     # Restart once the lease on the orphaned claims has run out.
     lease = twilio_app.config["REMINDER_LEASE_SECONDS"]
-    later = (utcnow() + timedelta(seconds=lease + 10)).isoformat() + "Z"
+    # The first run's clock ran on from NOW for a few seconds: a minute covers it.
+    later = (now + timedelta(seconds=lease + 60)).isoformat() + "Z"
     done = subprocess.run(
         [sys.executable, "-m", "schedules", "--once", "--now", later],
         cwd=ROOT,

@@ -10,7 +10,7 @@ import pytest
 
 from bot.content_check import lint
 from content import CONTENT_DIR, ContentError, load_content
-from tests.conftest import SHARED
+from tests.conftest import seeds_dir
 
 
 @pytest.fixture
@@ -62,13 +62,18 @@ def test_an_unknown_source_stops_loading(content_copy: Path) -> None:
         load_content(content_copy)
 
 
-def test_every_topic_cites_a_seed_article_that_exists() -> None:
-    content = load_content()
-    for topic in content.topics.values():
-        assert topic.sources
-        for sid in topic.sources:
-            assert (SHARED / "seeds" / content.sources[sid].seed).exists(), sid
+def test_every_topic_names_its_sources_and_tags_its_answer() -> None:
+    for topic in load_content().topics.values():
+        assert topic.sources, topic.id
         assert "Source" in topic.more, topic.id
+
+
+def test_every_cited_source_is_a_seed_article_that_exists() -> None:
+    seeds = seeds_dir()
+    content = load_content()
+    cited = {sid for topic in content.topics.values() for sid in topic.sources}
+    missing = {sid for sid in cited if not (seeds / content.sources[sid].seed).is_file()}
+    assert cited and missing == set()
 
 
 def _shingles(text: str, n: int) -> set[tuple[str, ...]]:
@@ -79,7 +84,7 @@ def _shingles(text: str, n: int) -> set[tuple[str, ...]]:
 def test_answers_are_in_our_own_words() -> None:
     """No run of 7 words copied from a seed article."""
     seeds = set()
-    for path in (SHARED / "seeds").glob("*.txt"):
+    for path in seeds_dir().glob("*.txt"):
         seeds |= _shingles(path.read_text(encoding="utf-8"), 7)
     content = load_content()
     texts = {f"{t.id}.body": t.body for t in content.topics.values()}

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from bot.extensions import db
 from bot.models import CANCELLED, PLANNED, ConsentEvent, Patient
 from tests.reminder_helpers import reminders
+
+# Every date below is a fixed calendar date after NOW (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("now")
 
 
 def _patient(app, phone="+16145550123") -> Patient:

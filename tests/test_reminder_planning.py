@@ -11,12 +11,15 @@ from hypothesis import strategies as st
 
 from bot.extensions import db
 from bot.models import CANCELLED, PAUSED, PENDING, PLANNED, SKIPPED, STOPPED, Patient, Scan
-from bot.scans import cancel_scan, move_scan
+from bot.reminders.planner import replan
+from bot.reminders.scans import cancel_scan, move_scan
+from bot.reminders.windows import in_quiet_hours
 from bot.sms.segments import segment_info
 from bot.timeutil import to_local
-from schedules.planner import replan
-from schedules.windows import in_quiet_hours
 from tests.reminder_helpers import make_patient, planned_local, reminders, scan_at, utc
+
+# Every date below is a fixed calendar date after NOW (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("now")
 
 
 @pytest.mark.parametrize(

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
 from sqlalchemy import select
 
 from bot.extensions import db
 from bot.models import DONE, PENDING, SCHEDULED, Scan
+from bot.reminders.rhythm import apply_rhythm, propose_next_scan
 from bot.timeutil import to_local
 from schedules.clock import tick
-from schedules.rhythm import apply_rhythm, propose_next_scan
 from tests.reminder_helpers import make_patient, planned_local, scan_at, utc
+
+# Every date below is a fixed calendar date after NOW (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("now")
 
 
 def _rhythm(patient, start="2027-01-04 15:00", first=12, every=8):  # noqa: ANN001, ANN202

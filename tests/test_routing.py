@@ -10,12 +10,12 @@ from sqlalchemy import select
 
 from bot.extensions import db
 from bot.models import Message, Patient, Scan, utcnow
-from tests.conftest import SHARED, Phone
+from tests.conftest import DATA, Phone
 
 
 def _eval_rows() -> list[tuple[str, set[str]]]:
     rows = []
-    with (SHARED / "eval" / "inbound-examples.tsv").open(encoding="utf-8") as fh:
+    with (DATA / "inbound-examples.tsv").open(encoding="utf-8") as fh:
         for row in csv.reader(fh, delimiter="\t"):
             if row and not row[0].startswith("#"):
                 rows.append((row[0], set(row[1].split("|"))))

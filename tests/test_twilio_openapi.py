@@ -1,4 +1,5 @@
-"""Outbound requests conform to Twilio's OpenAPI spec (../shared/twilio-oai), checked by
+"""Outbound requests conform to Twilio's OpenAPI spec (the Messages part, vendored under
+tests/data/twilio-oai with its MIT LICENSE), checked by
 Prism in mock mode with --errors: an invalid request gets a 422, not a 201.
 
 Prism comes from npm: `npm ci --prefix .ci/node` (see .ci/run). Without it the test is
@@ -24,12 +25,15 @@ from bot.extensions import db
 from bot.models import SENT, Message
 from bot.sms.outbound import get_transport
 from schedules.dispatcher import dispatch
-from tests.conftest import ACCOUNT_SID, SHARED
+from tests.conftest import ACCOUNT_SID, DATA
 from tests.procs import free_port
 from tests.reminder_helpers import make_patient, reminders, scan_at, utc
 
+# Every date below is a fixed calendar date after NOW (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("now")
+
 ROOT = Path(__file__).resolve().parents[1]
-SPEC = SHARED / "twilio-oai" / "twilio_api_v2010.json"
+SPEC = DATA / "twilio-oai" / "twilio_api_v2010.json"
 
 
 def _prism() -> str | None:

@@ -8,11 +8,11 @@ from sqlalchemy import func, select
 
 from bot.extensions import db
 from bot.models import Message, Patient
-from tests.conftest import SHARED, Phone, inbound_form, reply_of, sign
+from tests.conftest import DATA, Phone, inbound_form, reply_of, sign
 
 
 def _real_form() -> dict:
-    text = (SHARED / "twilio" / "inbound-sms.form").read_text().strip()
+    text = (DATA / "twilio" / "inbound-sms.form").read_text().strip()
     return dict(parse_qsl(text, keep_blank_values=True))
 
 
@@ -88,7 +88,7 @@ def test_public_base_url_is_the_signed_url(app_config, database_uri) -> None:
     assert resp.status_code == 200
 
 
-def test_query_string_params_are_not_counted_as_form_fields(phone: Phone) -> None:
+def test_query_string_params_are_not_signed_nor_read_as_the_body(phone: Phone) -> None:
     # request.values would merge ?Body=... into the signed params; we sign request.form only.
     form = inbound_form("TRIALS")
     signature = sign("http://localhost/sms?Body=x", form)
@@ -99,6 +99,7 @@ def test_query_string_params_are_not_counted_as_form_fields(phone: Phone) -> Non
         headers={"X-Twilio-Signature": signature},
     )
     assert resp.status_code == 200
+    assert "trial" in reply_of(resp.data).lower()  # the form's TRIALS, not the query's "x"
 
 
 def test_retried_webhook_is_stored_once_and_answered_the_same(app, phone: Phone) -> None:
@@ -154,7 +155,7 @@ def test_sql_looking_text_is_just_text(app, phone: Phone) -> None:
         assert db.session.scalar(select(func.count(Patient.id))) == 0  # table still there
 
 
-def test_garbage_form_encoding_is_a_4xx_or_menu(client) -> None:
+def test_garbage_form_encoding_is_refused_with_a_4xx_and_stores_nothing(app, client) -> None:
     raw = b"%ZZ%%Body=\xff\xfe&From=%2B1&&&"
     resp = client.post(
         "/sms",
@@ -163,10 +164,12 @@ def test_garbage_form_encoding_is_a_4xx_or_menu(client) -> None:
         headers={"X-Twilio-Signature": "abc"},
     )
     assert resp.status_code in (400, 403)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Message.id))) == 0
 
 
 def _status_form(sid: str, status: str, code: str | None = None) -> dict:
-    form = dict(parse_qsl((SHARED / "twilio" / "status-callback.form").read_text().strip()))
+    form = dict(parse_qsl((DATA / "twilio" / "status-callback.form").read_text().strip()))
     form.update(MessageSid=sid, SmsSid=sid, MessageStatus=status, SmsStatus=status)
     if code:
         form["ErrorCode"] = code

@@ -26,15 +26,12 @@ from bot.models import (
     ACTIVE,
     INBOUND,
     OUTBOUND,
-    SCHEDULED,
-    STOPPED,
-    ConsentEvent,
     Message,
     Patient,
-    Scan,
     utcnow,
 )
-from bot.sms.outbound import mark_stopped
+from bot.patients.consent import set_status_by_text
+from bot.queries import patient_by_phone, upcoming_scan
 from bot.timeutil import format_when
 
 
@@ -90,16 +87,7 @@ def load_context(phone: str, patient: Patient | None, history: list[_Row] | None
 
     next_scan = None
     if patient is not None:
-        scan = db.session.execute(
-            select(Scan.kind, Scan.scheduled_at)
-            .where(
-                Scan.patient_id == patient.id,
-                Scan.status == SCHEDULED,
-                Scan.scheduled_at > utcnow(),
-            )
-            .order_by(Scan.scheduled_at)
-            .limit(1)
-        ).first()
+        scan = upcoming_scan(patient, utcnow())
         if scan:
             next_scan = (scan.kind, format_when(scan.scheduled_at, patient.timezone))
     return Context(
@@ -113,7 +101,7 @@ def load_context(phone: str, patient: Patient | None, history: list[_Row] | None
 
 def preview(phone: str, body: str) -> Decision:
     """What this number would get, without recording anything (the `reply` command)."""
-    patient = db.session.scalars(select(Patient).where(Patient.phone == phone)).first()
+    patient = patient_by_phone(phone)
     return get_pipeline().decide(body, load_context(phone, patient))
 
 
@@ -156,7 +144,7 @@ def handle_inbound(phone: str, body: str, sid: str) -> str | None:
     Core inserts: this is the hot path, and the ORM's unit of work costs more than the
     rest of the request (see BENCHMARKS.md).
     """
-    patient = db.session.scalars(select(Patient).where(Patient.phone == phone)).first()
+    patient = patient_by_phone(phone)
     history = _history(phone)
     looping = _looping(history, body)
     decision = get_pipeline().decide(body, load_context(phone, patient, history))
@@ -235,22 +223,5 @@ def _apply_state(decision: Decision, phone: str, patient: Patient | None) -> Pat
         )
         db.session.add(patient)
         db.session.flush()
-    if decision.new_status == STOPPED:
-        mark_stopped(patient, "sms", decision.detail)
-    elif patient.status != decision.new_status:
-        patient.status = decision.new_status
-        db.session.add(
-            ConsentEvent(
-                phone=phone,
-                patient_id=patient.id,
-                event=decision.consent or "status",
-                source="sms",
-                detail=decision.detail[:200],
-            )
-        )
-        if patient.status == ACTIVE:
-            # Imported here: schedules builds on bot. Plans reminders for scans already set.
-            from schedules.planner import replan
-
-            replan(patient)
+    set_status_by_text(patient, decision.new_status, decision.consent or "status", decision.detail)
     return patient

@@ -1,4 +1,9 @@
-"""Send one text outside a webhook reply (opt-in invitations, reminders) and record it."""
+"""Send one text outside a webhook reply (opt-in invitations, reminders) and record it.
+
+Only sends and records: what a failed send means for the patient (opted out at Twilio,
+a number that can't get texts) is `bot.patients.consent.apply_send_failure`, called by
+the sender.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +11,7 @@ from flask import current_app
 
 from bot.extensions import db
 from bot.logs import log_event
-from bot.models import (
-    CANCELLED,
-    CLAIMED,
-    OUTBOUND,
-    PLANNED,
-    STOPPED,
-    ConsentEvent,
-    Message,
-    Patient,
-    Reminder,
-)
+from bot.models import OUTBOUND, Message, Patient
 from bot.sms import transport as tr
 
 STATUS_CALLBACK_PATH = "/sms/status"
@@ -34,41 +29,6 @@ def get_transport() -> tr.ConsoleTransport | tr.TwilioTransport:
     return current_app.extensions["nextsteps.transport"]
 
 
-def mark_stopped(patient: Patient, source: str, detail: str) -> None:
-    """Opted out (by text or by Twilio's 21610): record consent, cancel what was planned."""
-    if patient.status != STOPPED:
-        patient.status = STOPPED
-        db.session.add(
-            ConsentEvent(
-                phone=patient.phone,
-                patient_id=patient.id,
-                event="opt_out",
-                source=source,
-                detail=detail[:200],
-            )
-        )
-    cancel_planned_reminders(patient, "patient opted out")
-
-
-def cancel_planned_reminders(patient: Patient, note: str) -> None:
-    """Nothing more goes out: every reminder not yet sent is cancelled (opt-out, pause)."""
-    db.session.execute(
-        db.update(Reminder)
-        .where(Reminder.patient_id == patient.id, Reminder.status.in_((PLANNED, CLAIMED)))
-        .values(status=CANCELLED, note=note[:200])
-    )
-
-
-def apply_failure(patient: Patient | None, result: tr.SendResult) -> None:
-    """What a permanent send failure means for the patient record."""
-    if patient is None:
-        return
-    if result.outcome == tr.OPTED_OUT:
-        mark_stopped(patient, "twilio", f"error {result.error_code}")
-    elif result.outcome == tr.BAD_NUMBER:
-        patient.flag_reason = f"Twilio error {result.error_code}: number cannot get texts"
-
-
 def record_outbound(
     phone: str,
     body: str,
@@ -77,10 +37,10 @@ def record_outbound(
     reminder_id: int | None = None,
     topic: str | None = None,
 ) -> Message:
-    """Record what one send did, and what a permanent failure means for the patient.
+    """Record what one send did as a `messages` row. The caller commits.
 
-    The caller commits. Used by `send_text` and by the reminder dispatcher, which sends
-    from worker threads and records here afterwards.
+    Used by `send_text` and by the reminder dispatcher, which sends from worker threads
+    and records here afterwards.
     """
     msg = Message(
         direction=OUTBOUND,
@@ -95,7 +55,6 @@ def record_outbound(
     )
     db.session.add(msg)
     if result.outcome != tr.SENT:
-        apply_failure(patient, result)
         log_event("sms.not_sent", phone=phone, outcome=result.outcome, code=result.error_code)
     return msg
 

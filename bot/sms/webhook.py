@@ -19,9 +19,9 @@ from bot.conversation.inbound import handle_inbound
 from bot.extensions import db
 from bot.logs import log_event
 from bot.models import DELIVERY_ORDER, Message, Patient
+from bot.patients.consent import apply_send_failure
 from bot.phones import normalize_phone
 from bot.sms import transport as tr
-from bot.sms.outbound import apply_failure
 
 bp = Blueprint("sms", __name__, url_prefix="/sms")
 
@@ -93,7 +93,8 @@ def status() -> tuple[str, int]:
     if code.isdigit():
         msg.error_code = int(code)
         patient = db.session.get(Patient, msg.patient_id) if msg.patient_id else None
-        apply_failure(patient, tr.SendResult(tr.outcome_for(400, int(code)), error_code=int(code)))
+        failure = tr.SendResult(tr.outcome_for(400, int(code)), error_code=int(code))
+        apply_send_failure(patient, failure)
     db.session.commit()
     log_event("sms.status", phone=msg.phone, sid=sid, status=msg.status, code=code or "-")
     return "", 204

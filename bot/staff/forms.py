@@ -25,7 +25,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from bot.scans import SCAN_KINDS
+from bot.reminders.scans import SCAN_KINDS
 from bot.staff.accounts import MIN_PASSWORD_LENGTH
 from bot.staff.intake import COMMON_TIMEZONES, LANGUAGES, MAX_RHYTHM_WEEKS
 

@@ -2,7 +2,7 @@
 
 `check()` validates everything that can be checked without sending a text (phone, zone,
 language, scan time and type, rhythm), so a bad row never gets as far as the opt-in
-text. `apply()` then calls `bot.enrollment.enroll()` (the one implementation of enroll:
+text. `apply()` then calls `bot.patients.enroll.enroll()` (the one implementation of enroll:
 double opt-in, no duplicates, stopped numbers refused), stores the rescan rhythm, adds
 the scan unless the patient already has it, and writes the audit rows. The caller commits
 (or rolls back) the whole of it as one unit.
@@ -16,10 +16,11 @@ from datetime import date, datetime
 from flask import current_app
 from sqlalchemy import select
 
-from bot.enrollment import EnrollmentError, check_timezone, enroll, parse_phone
 from bot.extensions import db
-from bot.models import SCHEDULED, Patient, Scan, utcnow
-from bot.scans import SCAN_KINDS, ScanError, add_scan
+from bot.models import SCHEDULED, Patient, Scan
+from bot.patients.enroll import EnrollmentError, check_timezone, enroll, parse_phone
+from bot.reminders.rhythm import apply_rhythm
+from bot.reminders.scans import SCAN_KINDS, ScanError, add_scan, check_scan_time
 from bot.staff import audit
 from bot.timeutil import to_utc
 
@@ -92,12 +93,6 @@ def check(intake: Intake) -> Intake:
     )
 
 
-def check_scan_time(local_when: datetime, tz: str) -> None:
-    """Reminders are for scans to come: a time already past is a typo."""
-    if to_utc(local_when, tz) <= utcnow():
-        raise ScanError("the scan time is in the past")
-
-
 def apply(intake: Intake, *, actor: str, source: str) -> Applied:
     """Enroll (or update) and add the scan. Raises INPUT_ERRORS. Caller commits."""
     intake = check(intake)
@@ -124,9 +119,6 @@ def apply(intake: Intake, *, actor: str, source: str) -> Applied:
         )
     if intake.scan_at is None and intake.treatment_start is not None:
         # No date given: book the first scan of the rhythm (the clock books the ones after).
-        # Imported here, as in bot.scans: schedules uses bot.
-        from schedules.rhythm import apply_rhythm
-
         scan = apply_rhythm(patient, kind=intake.scan_kind)
         if scan is not None:
             scan_added = True

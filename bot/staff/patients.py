@@ -12,7 +12,6 @@ from werkzeug.wrappers import Response
 from bot.extensions import db
 from bot.models import (
     PATIENT_STATUSES,
-    SCHEDULED,
     ConsentEvent,
     Message,
     Patient,
@@ -20,17 +19,17 @@ from bot.models import (
     Scan,
     utcnow,
 )
-from bot.scans import add_scan, cancel_scan, move_scan
-from bot.staff import audit, bp, intake, lifecycle
+from bot.patients import lifecycle
+from bot.queries import is_upcoming
+from bot.reminders.scans import add_scan, cancel_scan, move_scan
+from bot.staff import audit, bp, intake
 from bot.staff.forms import OTHER_ZONE, EnrollForm, EraseForm, MoveScanForm, ScanForm
 
 PAGE_SIZE = 25
 
 
 def _upcoming_scan():  # noqa: ANN202
-    return exists().where(
-        Scan.patient_id == Patient.id, Scan.status == SCHEDULED, Scan.scheduled_at > utcnow()
-    )
+    return exists().where(Scan.patient_id == Patient.id, is_upcoming(utcnow()))
 
 
 @bp.get("/")
@@ -79,8 +78,7 @@ def _next_scans(patient_ids: list[int]) -> dict:
         select(Scan.patient_id, func.min(Scan.scheduled_at))
         .where(
             Scan.patient_id.in_(patient_ids),
-            Scan.status == SCHEDULED,
-            Scan.scheduled_at > utcnow(),
+            is_upcoming(utcnow()),
         )
         .group_by(Scan.patient_id)
     )
@@ -193,7 +191,6 @@ def add_scan_view(patient_id: int) -> Response:
         flash(f"Scan not added: {_form_errors(form)}", "error")
         return _back(p.id)
     try:
-        intake.check_scan_time(form.scan_at.data, p.timezone)
         scan = add_scan(p, form.scan_at.data, form.kind.data)
         audit.record("scan.add", audit.patient_target(p.id), f"scan:{scan.id} {scan.kind}")
         db.session.commit()
@@ -221,7 +218,6 @@ def move_scan_view(patient_id: int, scan_id: int) -> Response:
         flash(f"Scan not moved: {_form_errors(form)}", "error")
         return _back(p.id)
     try:
-        intake.check_scan_time(form.scan_at.data, p.timezone)
         move_scan(scan, form.scan_at.data)
         audit.record("scan.move", audit.patient_target(p.id), f"scan:{scan.id}")
         db.session.commit()
@@ -244,10 +240,11 @@ def cancel_scan_view(patient_id: int, scan_id: int) -> Response:
     return _back(p.id)
 
 
-def _status_change(patient_id: int, change, done: str) -> Response:  # noqa: ANN001
+def _status_change(patient_id: int, change, action: str, done: str) -> Response:  # noqa: ANN001
     p = _get_patient(patient_id)
     try:
         change(p)
+        audit.record(action, audit.patient_target(p.id))
         db.session.commit()
     except lifecycle.LifecycleError as exc:
         db.session.rollback()
@@ -259,12 +256,14 @@ def _status_change(patient_id: int, change, done: str) -> Response:  # noqa: ANN
 
 @bp.post("/patients/<int:patient_id>/pause")
 def pause(patient_id: int) -> Response:
-    return _status_change(patient_id, lifecycle.pause, "Paused: nothing more will be sent.")
+    done = "Paused: nothing more will be sent."
+    return _status_change(patient_id, lifecycle.pause, "patient.pause", done)
 
 
 @bp.post("/patients/<int:patient_id>/resume")
 def resume(patient_id: int) -> Response:
-    return _status_change(patient_id, lifecycle.resume, "Resumed: reminders replanned.")
+    done = "Resumed: reminders replanned."
+    return _status_change(patient_id, lifecycle.resume, "patient.resume", done)
 
 
 @bp.post("/patients/<int:patient_id>/unenroll")
@@ -272,6 +271,7 @@ def unenroll(patient_id: int) -> Response:
     return _status_change(
         patient_id,
         lambda p: lifecycle.unenroll(p, current_user.email),
+        "patient.unenroll",
         "Unenrolled: nothing more will be sent unless the patient texts START.",
     )
 
@@ -284,6 +284,7 @@ def erase(patient_id: int) -> Response:
         flash(f"Not erased: {_form_errors(form)}", "error")
         return _back(p.id)
     pid = lifecycle.erase(p)
+    audit.record("patient.erase", audit.patient_target(pid))
     db.session.commit()
     flash(f"Patient #{pid} erased. Only the consent record (number, events, times) is kept.")
     return redirect(url_for("staff.patients"))

@@ -114,7 +114,7 @@ def test_enroll_then_yes_in_a_real_browser(live_server: str, app: Flask, tmp_pat
             page.screenshot(path=str(tmp_path / "patient-after-yes.png"), full_page=True)
             expect(page.locator("#patient-status")).to_have_text("active")
             expect(page.locator("#consent")).to_contain_text("opt_in")
-            # Planned by schedules.planner.replan() when the scan was added.
+            # Planned by bot.reminders.planner.replan() when the scan was added.
             expect(page.locator("#reminders tr.reminder.planned").first).to_be_visible()
         finally:
             browser.close()

@@ -7,9 +7,10 @@ from datetime import datetime
 import click
 from flask.cli import AppGroup
 
-from bot.enrollment import EnrollmentError, enroll
 from bot.extensions import db
-from bot.scans import SCAN_KINDS, ScanError, add_scan
+from bot.patients.enroll import enroll
+from bot.reminders.scans import SCAN_KINDS, add_scan
+from bot.staff.intake import INPUT_ERRORS, Intake, check
 from bot.timeutil import format_when
 
 
@@ -35,10 +36,14 @@ def enroll_command(
     phone: str, timezone: str | None, scan_at: datetime | None, kind: str, discreet: bool, name: str
 ) -> None:
     """Enroll PHONE: send the opt-in text (pending until YES) and add the next scan."""
+    typed = Intake(phone, name, timezone or "", discreet=discreet, scan_at=scan_at, scan_kind=kind)
     try:
-        result = enroll(phone, timezone=timezone, discreet=discreet, display_name=name)
+        checked = check(typed)  # everything, before the opt-in text goes out
+        result = enroll(
+            checked.phone, timezone=checked.timezone, discreet=discreet, display_name=name
+        )
         scan = add_scan(result.patient, scan_at, kind=kind) if scan_at else None
-    except (EnrollmentError, ScanError) as exc:
+    except INPUT_ERRORS as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from None
     db.session.commit()

@@ -1,13 +1,13 @@
 """Scans -> reminder rows (the outbox), and the planner's share of each clock tick.
 
 `replan(patient)` is the one place a patient's reminders are decided. It runs whenever a
-scan is added, moved or cancelled (bot.scans), when a patient opts in (YES/START), and
+scan is added, moved or cancelled (bot.reminders.scans), when a patient opts in (YES/START), and
 from the staff console. Each (scan, offset) has one row, rewritten in place as the plan
 changes; rows already sent, in flight or failed are history and never rewritten.
 
 Rules, each applied here and defined once elsewhere: only opted-in patients get
 reminders; the moment is REMINDER_LOCAL_TIME in the patient's zone, shifted out of quiet
-hours (schedules.windows); caps (schedules.caps) decide which reminder gives way; a
+hours (bot.reminders.windows); caps (bot.reminders.caps) decide which reminder gives way; a
 moment already past the grace period is recorded `skipped`, never sent late.
 """
 
@@ -26,7 +26,6 @@ from bot.models import (
     CANCELLED,
     CLAIMED,
     PLANNED,
-    SCHEDULED,
     SENT,
     SKIPPED,
     Patient,
@@ -34,11 +33,11 @@ from bot.models import (
     Scan,
     utcnow,
 )
-from bot.sms.outbound import cancel_planned_reminders
+from bot.queries import upcoming_scans
+from bot.reminders.caps import WEEK, apply_caps
+from bot.reminders.message import compose_reminder
+from bot.reminders.windows import grace, hhmm, is_missed, missed_note, next_allowed
 from bot.timeutil import to_local, to_utc
-from schedules.caps import WEEK, apply_caps
-from schedules.message import compose_reminder
-from schedules.windows import grace, hhmm, is_missed, missed_note, next_allowed
 
 # Rows the plan owns and may rewrite; the others record what happened.
 _REWRITABLE = (PLANNED, SKIPPED, CANCELLED)
@@ -63,6 +62,15 @@ def slot_time(scan_at: datetime, offset_days: int, tz: str) -> datetime:
     return next_allowed(due, tz, config)
 
 
+def cancel_planned_reminders(patient: Patient, note: str) -> None:
+    """Nothing more goes out: every reminder not yet sent is cancelled (opt-out, pause)."""
+    db.session.execute(
+        update(Reminder)
+        .where(Reminder.patient_id == patient.id, Reminder.status.in_((PLANNED, CLAIMED)))
+        .values(status=CANCELLED, note=note[:200])
+    )
+
+
 def _lock(patient: Patient) -> None:
     # PostgreSQL: one replan per patient at a time (the console and the clock may race).
     # SQLite needs nothing: every transaction already holds the write lock.
@@ -80,11 +88,7 @@ def replan(patient: Patient, now: datetime | None = None) -> None:
         cancel_planned_reminders(patient, f"patient is {patient.status}")
         return
 
-    scans = db.session.scalars(
-        select(Scan)
-        .where(Scan.patient_id == patient.id, Scan.status == SCHEDULED, Scan.scheduled_at > now)
-        .order_by(Scan.scheduled_at)
-    ).all()
+    scans = upcoming_scans(patient, now)
     # This patient's rows that can change or count toward a cap: bounded, never all history.
     rows = db.session.scalars(
         select(Reminder).where(
@@ -115,7 +119,7 @@ def replan(patient: Patient, now: datetime | None = None) -> None:
                 del by_slot[(scan.id, offset)]
             slots[(scan.id, offset)] = slot
 
-    # Nearest-to-its-scan first, then the earlier scan: see schedules.caps.
+    # Nearest-to-its-scan first, then the earlier scan: see bot.reminders.caps.
     candidates = sorted(
         (s for s in slots.values() if s.note is None),
         key=lambda s: (s.offset_days, s.scan.scheduled_at),

@@ -17,9 +17,10 @@ from sqlalchemy import select
 from bot.extensions import db
 from bot.logs import log_event
 from bot.models import DONE, SCHEDULED, Patient, Scan, utcnow
-from bot.scans import add_scan
+from bot.queries import upcoming_scan
+from bot.reminders.scans import add_scan
+from bot.reminders.windows import hhmm
 from bot.timeutil import to_local, to_utc
-from schedules.windows import hhmm
 
 BATCH = 500
 
@@ -41,7 +42,7 @@ def has_rhythm(patient: Patient) -> bool:
 
 def propose_next_scan(patient: Patient, now: datetime | None = None) -> datetime | None:
     """The next scan in the patient's rhythm after `now`, as local wall-clock time in the
-    patient's zone (what `bot.scans.add_scan` takes), or None without a rhythm.
+    patient's zone (what `bot.reminders.scans.add_scan` takes), or None without a rhythm.
 
     From the latest scan (scheduled or done): that scan + M weeks, same local time. With
     no scan yet: treatment start (its date) + N weeks at RHYTHM_SCAN_LOCAL_TIME. Dates already past
@@ -77,17 +78,13 @@ def apply_rhythm(
     new scan (its reminders already planned), or None when nothing was due.
     """
     now = now or utcnow()
-    future = db.session.scalars(
-        select(Scan.id)
-        .where(Scan.patient_id == patient.id, Scan.status == SCHEDULED, Scan.scheduled_at > now)
-        .limit(1)
-    ).first()
+    future = upcoming_scan(patient, now)
     when = None if future is not None else propose_next_scan(patient, now)
     if when is None:
         return None
     last = _last_scan(patient)
     kind = kind or (last.kind if last else "CT")
-    scan = add_scan(patient, when, kind=kind, place=last.place if last else "")
+    scan = add_scan(patient, when, kind=kind, place=last.place if last else "", now=now)
     log_event("rhythm.scan_proposed", phone=patient.phone, scan=scan.id)
     return scan
 

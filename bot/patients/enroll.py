@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app
-from sqlalchemy import select
 
 from bot.extensions import db
-from bot.models import PENDING, STOPPED, ConsentEvent, Patient
-from bot.phones import normalize_phone
+from bot.models import PENDING, STOPPED, Patient
+from bot.patients.consent import apply_send_failure, opted_out_last, record_consent, was_invited
+from bot.patients.status import ConsentKind
+from bot.phones import normalize_phone, why_no_sms
+from bot.queries import patient_by_phone
 from bot.sms.outbound import send_text
 
 
@@ -43,6 +45,9 @@ def parse_phone(raw: str) -> str:
     phone = normalize_phone(raw, current_app.config["DEFAULT_REGION"], strict=True)
     if phone is None:
         raise EnrollmentError(f"{raw!r} is not a valid phone number")
+    kind = why_no_sms(phone)
+    if kind is not None:
+        raise EnrollmentError(f"{raw!r} is {kind}: it cannot get texts")
     return phone
 
 
@@ -59,9 +64,9 @@ def enroll(
     """Create or update the patient and send the opt-in invitation. The caller commits."""
     phone = parse_phone(raw_phone)
     tz = check_timezone(timezone or current_app.config["DEFAULT_TIMEZONE"])
-    patient = db.session.scalars(select(Patient).where(Patient.phone == phone)).first()
+    patient = patient_by_phone(phone)
     created = patient is None
-    if patient is None and _opted_out_before(phone):
+    if patient is None and opted_out_last(phone):
         raise EnrollmentError(
             "this number opted out (STOP) before its record was erased; it can't be texted again"
         )
@@ -79,39 +84,10 @@ def enroll(
     db.session.flush()
 
     invited = False
-    if patient.status == PENDING and (created or not _invited_before(patient)):
+    if patient.status == PENDING and (created or not was_invited(patient)):
         pipeline = current_app.extensions["nextsteps.pipeline"]
-        send_text(phone, pipeline.render("opt_in_request"), patient=patient)
-        db.session.add(
-            ConsentEvent(
-                phone=phone,
-                patient_id=patient.id,
-                event="opt_in_requested",
-                source=source,
-                detail=actor[:200],
-            )
-        )
+        result, _ = send_text(phone, pipeline.render("opt_in_request"), patient=patient)
+        apply_send_failure(patient, result)
+        record_consent(patient, ConsentKind.OPT_IN_REQUESTED, source, actor)
         invited = True
     return Enrolled(patient, created, invited)
-
-
-def _invited_before(patient: Patient) -> bool:
-    return (
-        db.session.scalars(
-            select(ConsentEvent.id).where(
-                ConsentEvent.patient_id == patient.id, ConsentEvent.event == "opt_in_requested"
-            )
-        ).first()
-        is not None
-    )
-
-
-def _opted_out_before(phone: str) -> bool:
-    """The number's last consent event (kept after erasure) is an opt-out."""
-    last = db.session.scalars(
-        select(ConsentEvent.event)
-        .where(ConsentEvent.phone == phone)
-        .order_by(ConsentEvent.created_at.desc(), ConsentEvent.id.desc())
-        .limit(1)
-    ).first()
-    return last == "opt_out"

@@ -9,7 +9,8 @@ from datetime import datetime
 
 from bot.extensions import db
 from bot.models import CANCELLED, SCHEDULED, Patient, Scan
-from bot.timeutil import to_utc
+from bot.reminders.planner import replan
+from bot.timeutil import to_utc, utcnow
 
 SCAN_KINDS = ("CT", "PET")
 
@@ -25,38 +26,45 @@ def _check_kind(kind: str) -> str:
     return kind
 
 
-def _replan(patient: Patient) -> None:
-    # Imported here: schedules uses bot's models, and bot only needs this one entry point.
-    from schedules.planner import replan
+def check_scan_time(local_when: datetime, tz: str, now: datetime | None = None) -> datetime:
+    """The scan's time in UTC. Reminders are for scans to come: a time past is a typo."""
+    when = to_utc(local_when, tz)
+    if when <= (now or utcnow()):
+        raise ScanError("the scan time is in the past")
+    return when
 
-    replan(patient)
 
-
-def add_scan(patient: Patient, local_when: datetime, kind: str = "CT", place: str = "") -> Scan:
+def add_scan(
+    patient: Patient,
+    local_when: datetime,
+    kind: str = "CT",
+    place: str = "",
+    now: datetime | None = None,
+) -> Scan:
     """A scan at `local_when`, wall-clock time in the patient's zone. Caller commits."""
     scan = Scan(
         patient=patient,
-        scheduled_at=to_utc(local_when, patient.timezone),
+        scheduled_at=check_scan_time(local_when, patient.timezone, now),
         kind=_check_kind(kind),
         place=place.strip()[:120],
         status=SCHEDULED,
     )
     db.session.add(scan)
     db.session.flush()
-    _replan(patient)
+    replan(patient, now)
     return scan
 
 
-def move_scan(scan: Scan, local_when: datetime) -> Scan:
-    scan.scheduled_at = to_utc(local_when, scan.patient.timezone)
+def move_scan(scan: Scan, local_when: datetime, now: datetime | None = None) -> Scan:
+    scan.scheduled_at = check_scan_time(local_when, scan.patient.timezone, now)
     scan.status = SCHEDULED
     db.session.flush()
-    _replan(scan.patient)
+    replan(scan.patient, now)
     return scan
 
 
 def cancel_scan(scan: Scan) -> Scan:
     scan.status = CANCELLED
     db.session.flush()
-    _replan(scan.patient)
+    replan(scan.patient)
     return scan

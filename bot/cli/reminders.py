@@ -10,9 +10,9 @@ from sqlalchemy import select
 from bot.extensions import db
 from bot.models import ACTIVE, PLANNED, Patient, Scan
 from bot.phones import normalize_phone
+from bot.reminders.planner import upcoming
 from bot.sms.segments import segment_info
 from bot.timeutil import format_when, to_local
-from schedules.planner import upcoming
 
 
 @click.group("reminders", cls=AppGroup)
