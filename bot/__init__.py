@@ -42,6 +42,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from bot.content_check import load_checked_content
 
     # Content and transport are built once; a bad content file stops start-up here.
+    from bot.conversation import language
     from bot.conversation.pipeline import Pipeline
     from bot.sms.transport import make_transport
 
@@ -50,6 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["nextsteps.pipeline"] = Pipeline(
         content, app.config["PROGRAM_NAME"], app.config["CLINIC_PHONE"]
     )
+    language.warm_up()  # the language models load now, not on a patient's first text
     app.extensions["nextsteps.transport"] = make_transport(app.config)
 
     from bot.ops import bp as ops_bp

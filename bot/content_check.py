@@ -11,12 +11,14 @@ from pathlib import Path
 from bot.conversation import compliance, safety
 from bot.conversation.matching import Matcher
 from bot.sms.segments import non_gsm_chars, segment_info
-from content import Content, ContentError, load_content
+from content import LANGUAGES, Content, ContentError, load_content
 
 # Every answer tells the patient where it comes from, e.g. "(Sources: WebMD, patient handout)".
-SOURCE_TAG = re.compile(r"\(Sources?: [^()]+\)$")
+SOURCE_TAG = re.compile(r"\((Sources?|Fuentes?): [^()]+\)$")
 MAX_SEGMENTS = 2  # a topic's first part and its MORE part: 306 GSM-7 characters each
-REMINDER_TARGET_SEGMENTS = 1
+# A reminder with one question fits one segment in English; Spanish runs about a fifth
+# longer and gets two (still the 2-segment limit of every text).
+REMINDER_TARGET_SEGMENTS = {"en": 1, "es": 2}
 
 # Values that fill the templates when we measure them: long but realistic.
 SAMPLE = {
@@ -29,8 +31,16 @@ SAMPLE = {
 
 
 def lint(content: Content) -> list[str]:
-    """Every problem found, each naming the file and topic. Empty means fine."""
+    """Every problem found, each naming the file, topic and language. Empty means fine."""
     problems: list[str] = []
+    for language in LANGUAGES:
+        problems += _lint_language(content.in_language(language))
+    return problems + _lint_keywords(content)
+
+
+def _lint_language(content: Content) -> list[str]:
+    problems: list[str] = []
+    lang = content.language
 
     def check_text(where: str, text: str, max_segments: int = MAX_SEGMENTS) -> None:
         bad = non_gsm_chars(text)
@@ -46,14 +56,13 @@ def lint(content: Content) -> list[str]:
 
     for topic in content.topics.values():
         name = Path(topic.path).name
-        check_text(f"{name}, topic '{topic.id}', body", topic.body)
-        check_text(f"{name}, topic '{topic.id}', more", topic.more)
+        where = f"{name}, topic '{topic.id}' ({lang})"
+        check_text(f"{where}, body", topic.body)
+        check_text(f"{where}, more", topic.more)
         for kw in topic.keywords:
-            check_text(f"{name}, topic '{topic.id}', keyword {kw!r}", kw)
+            check_text(f"{where}, keyword {kw!r}", kw)
         if not SOURCE_TAG.search(topic.more):
-            problems.append(
-                f"{name}, topic '{topic.id}': the MORE part must end with (Source: publisher)"
-            )
+            problems.append(f"{where}: the MORE part must end with (Source: publisher)")
 
     questions = sorted(content.questions, key=lambda q: len(q.text), reverse=True)[:2]
     for key, template in content.replies.items():
@@ -64,21 +73,27 @@ def lint(content: Content) -> list[str]:
         try:
             text = template.format(**values)
         except (KeyError, IndexError, ValueError) as exc:
-            problems.append(f"replies.yaml, reply '{key}': bad placeholder {exc}")
+            problems.append(f"replies.yaml, reply '{key}' ({lang}): bad placeholder {exc}")
             continue
-        check_text(f"replies.yaml, reply '{key}'", text)
+        check_text(f"replies.yaml, reply '{key}' ({lang})", text)
         if key.startswith("reminder"):
             # A reminder with any one question must fit one segment (bot.reminders.message
             # adds a second question only when that still fits).
             for i, q in enumerate(content.questions, 1):
                 one = template.format(**dict(values, questions=getattr(q, pick)))
                 check_text(
-                    f"replies.yaml, reply '{key}' with question {i}", one, REMINDER_TARGET_SEGMENTS
+                    f"replies.yaml, reply '{key}' ({lang}) with question {i}",
+                    one,
+                    REMINDER_TARGET_SEGMENTS[lang],
                 )
     for i, q in enumerate(content.questions, 1):
-        check_text(f"questions.yaml, question {i}", q.text)
-        check_text(f"questions.yaml, question {i} (discreet)", q.discreet)
+        check_text(f"questions.yaml, question {i} ({lang})", q.text)
+        check_text(f"questions.yaml, question {i} ({lang}, discreet)", q.discreet)
+    return problems
 
+
+def _lint_keywords(content: Content) -> list[str]:
+    problems: list[str] = []
     try:
         matcher = Matcher(content)
     except ValueError as exc:

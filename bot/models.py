@@ -56,7 +56,8 @@ class Patient(db.Model):
     display_name: Mapped[str] = mapped_column(String(80), default="")
     status: Mapped[str] = mapped_column(String(12), default=PENDING, index=True)
     timezone: Mapped[str] = mapped_column(String(64), default="America/New_York")
-    language: Mapped[str] = mapped_column(String(8), default="en")
+    # "en" or "es"; None until the patient's first text or staff say (texts then go in English).
+    language: Mapped[str | None] = mapped_column(String(8), nullable=True, default=None)
     # Discreet: reminders avoid "scan", "cancer", "immunotherapy" on a lock screen.
     discreet: Mapped[bool] = mapped_column(Boolean, default=False)
     # Set when Twilio says the number cannot receive texts (21211, 30005, 30006...).
@@ -111,6 +112,7 @@ class Message(db.Model):
     )
     body: Mapped[str] = mapped_column(Text, default="")
     topic: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    language: Mapped[str | None] = mapped_column(String(8), nullable=True)  # "en" / "es"
     # inbound: received; outbound: replied (TwiML), queued, sent, delivered, failed...
     status: Mapped[str] = mapped_column(String(16))
     error_code: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -26,8 +26,17 @@ def to_utc(local_naive: datetime, tz: str) -> datetime:
     return aware.astimezone(UTC).replace(tzinfo=None)
 
 
-def format_when(utc_naive: datetime, tz: str) -> str:
-    """'Tue Jan 12 at 9:30 AM': short, unambiguous on an old phone, GSM-7 only."""
+# Spanish day and month names, written the GSM-7 way (no accents on a, i, o, u).
+_DAYS_ES = ("lun", "mar", "mie", "jue", "vie", "sab", "dom")
+_MONTHS_ES = ("ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic")
+
+
+def format_when(utc_naive: datetime, tz: str, language: str | None = None) -> str:
+    """'Tue Jan 12 at 9:30 AM' ('mar 12 ene a las 9:30 AM' in Spanish): short, unambiguous
+    on an old phone, GSM-7 only. Independent of the machine's locale."""
     local = to_local(utc_naive, tz)
     hour = local.strftime("%I").lstrip("0") or "12"
+    if language == "es":
+        day, month = _DAYS_ES[local.weekday()], _MONTHS_ES[local.month - 1]
+        return f"{day} {local.day} {month} a las {hour}:{local:%M %p}"
     return f"{local:%a %b} {local.day} at {hour}:{local:%M %p}"

@@ -2,10 +2,20 @@
 
 from content.loader import (
     CONTENT_DIR,
+    DEFAULT_LANGUAGE,
+    LANGUAGES,
     Content,
     ContentError,
     Topic,
     load_content,
 )
 
-__all__ = ["CONTENT_DIR", "Content", "ContentError", "Topic", "load_content"]
+__all__ = [
+    "CONTENT_DIR",
+    "DEFAULT_LANGUAGE",
+    "LANGUAGES",
+    "Content",
+    "ContentError",
+    "Topic",
+    "load_content",
+]

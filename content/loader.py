@@ -2,9 +2,11 @@
 
 Content is data: one YAML file per topic in `topics/`, the service replies in
 `replies.yaml`, the cited articles in `sources.yaml`, the questions to bring to a scan
-visit in `questions.yaml`. A broken file stops start-up with a ContentError naming the
-file and the topic. (Encoding and length limits are SMS rules; they live in
-`bot.content_check`, which also runs at start-up.)
+visit in `questions.yaml`. Every text a patient reads is written in each of LANGUAGES,
+side by side (`body: {en: ..., es: ...}`); a missing one is a ContentError. One `Content`
+holds one language; `content.in_language("es")` gives its twin. A broken file stops
+start-up with a ContentError naming the file and the topic. (Encoding and length
+limits are SMS rules; they live in `bot.content_check`, which also runs at start-up.)
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ from pathlib import Path
 import yaml
 
 CONTENT_DIR = Path(__file__).resolve().parent
+# The languages patients read; every text exists in each. English is the default.
+LANGUAGES = ("en", "es")
+DEFAULT_LANGUAGE = "en"
 
 # The topics patients can ask about; ids are part of the contract with the eval set.
 TOPIC_IDS = (
@@ -53,6 +58,8 @@ REPLY_KEYS = (
     "thanks",
     "unknown",
     "unknown_closest",
+    "language_set",
+    "opt_in_request_bilingual",
     "opt_in_request",
     "reminder",
     "reminder_discreet",
@@ -99,6 +106,14 @@ class Content:
     menu_keywords: dict[str, str] = field(default_factory=dict)  # keyword -> service topic
     # Free-text cues for service topics (e.g. next_scan: "when is my next scan").
     service_cues: dict[str, dict[str, float]] = field(default_factory=dict)
+    language: str = DEFAULT_LANGUAGE
+    # The same content in the other languages (filled by load_content).
+    twins: dict[str, Content] = field(default_factory=dict, compare=False, repr=False)
+
+    def in_language(self, language: str | None) -> Content:
+        """This content in `language` (the default language when None or unknown)."""
+        language = language if language in LANGUAGES else DEFAULT_LANGUAGE
+        return self if language == self.language else self.twins[language]
 
 
 def _read_yaml(path: Path) -> object:
@@ -118,6 +133,14 @@ def _require_str(data: dict, key: str, where: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ContentError(f"{where}: '{key}' must be a non-empty string")
     return " ".join(value.split())  # YAML folding leaves stray spaces/newlines
+
+
+def _require_words(data: dict, key: str, where: str, language: str) -> str:
+    """One language's text of a field written in every language ({en: ..., es: ...})."""
+    value = data.get(key)
+    if not isinstance(value, dict):
+        raise ContentError(f"{where}: '{key}' must give the text in {', '.join(LANGUAGES)}")
+    return _require_str(value, language, f"{where}, {key}")
 
 
 def _load_sources(directory: Path) -> dict[str, Source]:
@@ -148,7 +171,7 @@ def _source_list(data: dict, where: str, sources: dict[str, Source]) -> tuple[st
     return tuple(cited)
 
 
-def _load_topic(path: Path, sources: dict[str, Source]) -> Topic:
+def _load_topic(path: Path, sources: dict[str, Source], language: str) -> Topic:
     data = _read_yaml(path)
     if not isinstance(data, dict):
         raise ContentError(f"{path.name}: must be a mapping")
@@ -156,9 +179,9 @@ def _load_topic(path: Path, sources: dict[str, Source]) -> Topic:
     where = f"{path.name}, topic '{topic_id}'"
     if topic_id != path.stem:
         raise ContentError(f"{where}: 'id' must match the file name '{path.stem}'")
-    keywords = data.get("keywords", [])
+    keywords = (data.get("keywords") or {}).get(language, [])
     if not isinstance(keywords, list) or not all(isinstance(k, str) and k for k in keywords):
-        raise ContentError(f"{where}: 'keywords' must be a list of strings")
+        raise ContentError(f"{where}: 'keywords' must list strings for each language")
     cues = data.get("cues", {})
     if not isinstance(cues, dict) or not all(
         isinstance(k, str) and isinstance(v, int | float) and v > 0 for k, v in cues.items()
@@ -169,14 +192,16 @@ def _load_topic(path: Path, sources: dict[str, Source]) -> Topic:
         title=_require_str(data, "title", where),
         keywords=tuple(keywords),
         cues={k.lower(): float(v) for k, v in cues.items()},
-        body=_require_str(data, "body", where),
-        more=_require_str(data, "more", where),
+        body=_require_words(data, "body", where, language),
+        more=_require_words(data, "more", where, language),
         sources=_source_list(data, where, sources),
         path=str(path),
     )
 
 
-def _load_questions(directory: Path, sources: dict[str, Source]) -> tuple[Question, ...]:
+def _load_questions(
+    directory: Path, sources: dict[str, Source], language: str
+) -> tuple[Question, ...]:
     raw = _read_yaml(directory / "questions.yaml")
     if not isinstance(raw, list) or not raw:
         raise ContentError("questions.yaml: must be a non-empty list")
@@ -185,12 +210,11 @@ def _load_questions(directory: Path, sources: dict[str, Source]) -> tuple[Questi
         where = f"questions.yaml, question {i}"
         if not isinstance(data, dict):
             raise ContentError(f"{where}: must be a mapping with text, discreet and sources")
-        text = _require_str(data, "text", where)
         questions.append(
             Question(
-                text=text,
-                # The lock-screen-safe wording; defaults to the plain one.
-                discreet=" ".join(str(data.get("discreet") or text).split()),
+                text=_require_words(data, "text", where, language),
+                # The lock-screen-safe wording.
+                discreet=_require_words(data, "discreet", where, language),
                 sources=_source_list(data, where, sources),
             )
         )
@@ -198,47 +222,66 @@ def _load_questions(directory: Path, sources: dict[str, Source]) -> tuple[Questi
 
 
 def load_content(directory: str | Path | None = None) -> Content:
-    """Load and structurally validate all content. Raises ContentError."""
+    """Load and structurally validate all content, in every language (the default one is
+    returned; the others are its twins). Raises ContentError."""
     directory = Path(directory) if directory else CONTENT_DIR
     sources = _load_sources(directory)
+    raw_replies = _read_yaml(directory / "replies.yaml")
+    if not isinstance(raw_replies, dict):
+        raise ContentError("replies.yaml: must map reply names to text")
+    unknown = set(raw_replies) - set(REPLY_KEYS) - {"menu_keywords", "service_cues"}
+    if unknown:
+        raise ContentError(f"replies.yaml: unknown reply name(s) {', '.join(sorted(unknown))}")
+    service_cues = _service_cues(raw_replies)
+    versions = {
+        language: _load_language(directory, sources, raw_replies, service_cues, language)
+        for language in LANGUAGES
+    }
+    for content in versions.values():
+        content.twins.update(versions)
+    return versions[DEFAULT_LANGUAGE]
+
+
+def _load_language(
+    directory: Path, sources: dict[str, Source], raw: dict, service_cues: dict, language: str
+) -> Content:
     topics = {}
     for path in sorted((directory / "topics").glob("*.yaml")):
-        topic = _load_topic(path, sources)
+        topic = _load_topic(path, sources, language)
         if topic.id not in TOPIC_IDS:
             raise ContentError(f"{path.name}: unknown topic id '{topic.id}'")
         topics[topic.id] = topic
     missing = [t for t in TOPIC_IDS if t not in topics]
     if missing:
         raise ContentError(f"topics/: missing topic file(s) for {', '.join(missing)}")
-
-    raw = _read_yaml(directory / "replies.yaml")
-    if not isinstance(raw, dict):
-        raise ContentError("replies.yaml: must map reply names to text")
-    replies = {}
-    for key in REPLY_KEYS:
-        replies[key] = _require_str(raw, key, f"replies.yaml, reply '{key}'")
-    unknown = set(raw) - set(REPLY_KEYS) - {"menu_keywords", "service_cues"}
-    if unknown:
-        raise ContentError(f"replies.yaml: unknown reply name(s) {', '.join(sorted(unknown))}")
-    menu_keywords = raw.get("menu_keywords", {})
+    replies = {
+        key: _require_words(raw, key, f"replies.yaml, reply '{key}'", language)
+        for key in REPLY_KEYS
+    }
+    menu_keywords = (raw.get("menu_keywords") or {}).get(language)
     if not isinstance(menu_keywords, dict):
-        raise ContentError("replies.yaml: 'menu_keywords' must map keywords to service topics")
+        raise ContentError(
+            "replies.yaml: 'menu_keywords' must map each language to {keyword: topic}"
+        )
+    return Content(
+        topics=topics,
+        replies=replies,
+        sources=sources,
+        questions=_load_questions(directory, sources, language),
+        menu_keywords={str(k): str(v) for k, v in menu_keywords.items()},
+        service_cues=service_cues,
+        language=language,
+    )
 
+
+def _service_cues(raw: dict) -> dict[str, dict[str, float]]:
     service_cues = raw.get("service_cues", {})
     if not isinstance(service_cues, dict) or not all(
         isinstance(cues, dict) and all(isinstance(w, int | float) and w > 0 for w in cues.values())
         for cues in service_cues.values()
     ):
         raise ContentError("replies.yaml: 'service_cues' must map topics to {cue: weight}")
-
-    return Content(
-        topics=topics,
-        replies=replies,
-        sources=sources,
-        questions=_load_questions(directory, sources),
-        menu_keywords={str(k): str(v) for k, v in menu_keywords.items()},
-        service_cues={
-            str(t): {str(k).lower(): float(v) for k, v in cues.items()}
-            for t, cues in service_cues.items()
-        },
-    )
+    return {
+        str(t): {str(k).lower(): float(v) for k, v in cues.items()}
+        for t, cues in service_cues.items()
+    }

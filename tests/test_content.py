@@ -37,14 +37,17 @@ def test_a_curly_quote_fails_the_check_naming_file_and_topic(runner, content_cop
 
 def test_an_overlong_answer_fails_the_check(content_copy: Path) -> None:
     path = content_copy / "topics" / "trials.yaml"
-    path.write_text(path.read_text().replace("more: >-\n", "more: >-\n  " + "word " * 70 + "\n", 1))
+    text = path.read_text().replace(
+        "more:\n  en: >-\n", "more:\n  en: >-\n    " + "word " * 70 + "\n"
+    )
+    path.write_text(text)
     problems = lint(load_content(content_copy))
     assert any("trials.yaml" in p and "segments" in p for p in problems)
 
 
 def test_a_keyword_shadowed_by_stop_fails_the_check(content_copy: Path) -> None:
     path = content_copy / "topics" / "coping.yaml"
-    path.write_text(path.read_text().replace("keywords: [", "keywords: [QUIT, ", 1))
+    path.write_text(path.read_text().replace("  en: [", "  en: [QUIT, ", 1))
     problems = lint(load_content(content_copy))
     assert any("'quit'" in p and "STOP" in p for p in problems)
 
@@ -99,3 +102,31 @@ def test_an_answer_without_its_source_tag_fails_the_check(content_copy: Path) ->
     path.write_text(re.sub(r"\(Sources?: [^)]*\)", "", path.read_text()))
     problems = lint(load_content(content_copy))
     assert any("hospice.yaml" in p and "(Source:" in p for p in problems)
+
+
+def test_a_text_missing_in_spanish_stops_loading_naming_it(content_copy: Path) -> None:
+    path = content_copy / "topics" / "hospice.yaml"
+    text = path.read_text()
+    start = text.index("  es: >-", text.index("body:"))
+    end = text.index("more:")
+    path.write_text(text[:start] + text[end:])
+    with pytest.raises(ContentError, match=r"hospice\.yaml.*body: 'es'"):
+        load_content(content_copy)
+
+
+def test_an_accented_vowel_in_spanish_fails_the_check(content_copy: Path) -> None:
+    path = content_copy / "topics" / "trials.yaml"
+    path.write_text(path.read_text().replace("clinico", "cl\u00ednico", 1))
+    problems = lint(load_content(content_copy))
+    assert any("trials.yaml" in p and "(es)" in p and "GSM-7" in p for p in problems)
+
+
+def test_every_topic_and_reply_exists_in_both_languages() -> None:
+    english = load_content()
+    spanish = english.in_language("es")
+    assert spanish.language == "es" and spanish.in_language("en") is english
+    for topic_id, topic in english.topics.items():
+        assert spanish.topics[topic_id].body != topic.body
+        assert "(Fuente" in spanish.topics[topic_id].more
+    assert set(spanish.replies) == set(english.replies)
+    assert "988" in spanish.replies["urgent_self_harm"]

@@ -12,6 +12,7 @@ from bot.patients.enroll import enroll
 from bot.reminders.scans import SCAN_KINDS, add_scan
 from bot.staff.intake import INPUT_ERRORS, Intake, check
 from bot.timeutil import format_when
+from content import LANGUAGES
 
 
 @click.group("patients", cls=AppGroup)
@@ -32,15 +33,33 @@ def patients_cli() -> None:
 @click.option("--kind", type=click.Choice(SCAN_KINDS, case_sensitive=False), default="CT")
 @click.option("--discreet", is_flag=True, help="Lock-screen-safe wording in reminders.")
 @click.option("--name", default="", help="Display name for staff.")
+@click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    default=None,
+    help="The patient's language (unset: the opt-in asks in both; their texts then tell).",
+)
 def enroll_command(
-    phone: str, timezone: str | None, scan_at: datetime | None, kind: str, discreet: bool, name: str
+    phone: str,
+    timezone: str | None,
+    scan_at: datetime | None,
+    kind: str,
+    discreet: bool,
+    name: str,
+    lang: str | None,
 ) -> None:
     """Enroll PHONE: send the opt-in text (pending until YES) and add the next scan."""
-    typed = Intake(phone, name, timezone or "", discreet=discreet, scan_at=scan_at, scan_kind=kind)
+    typed = Intake(
+        phone, name, timezone or "", lang, discreet=discreet, scan_at=scan_at, scan_kind=kind
+    )
     try:
         checked = check(typed)  # everything, before the opt-in text goes out
         result = enroll(
-            checked.phone, timezone=checked.timezone, discreet=discreet, display_name=name
+            checked.phone,
+            timezone=checked.timezone,
+            language=lang,
+            discreet=discreet,
+            display_name=name,
         )
         scan = add_scan(result.patient, scan_at, kind=kind) if scan_at else None
     except INPUT_ERRORS as exc:

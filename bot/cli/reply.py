@@ -28,6 +28,7 @@ def reply_command(from_: str, as_json: bool, explain: bool, text: str) -> None:
             "body": body,
             "segments": info.segments,
             "encoding": info.encoding,
+            "lang": decision.language,
         }
         if explain:
             out["why"] = decision.why.as_dict()

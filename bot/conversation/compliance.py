@@ -14,17 +14,25 @@ import re
 
 from bot.conversation.text import negated, normalize
 
-STOP_WORDS = frozenset(
-    {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "revoke", "optout", "opt out"}
-    | {"alto", "parar", "para", "pare", "paren", "cancelar", "baja", "detener", "basta"}
-    | {"darme de baja", "dar de baja", "no mas", "no mas mensajes", "stop stop"}
-)
-START_WORDS = frozenset({"start", "unstop", "inicio", "iniciar", "reanudar", "comenzar"})
-YES_WORDS = frozenset(
-    {"yes", "y", "yes please", "yep", "yeah", "ok yes", "si", "si acepto", "acepto", "claro"}
-    | {"si claro", "claro que si", "si quiero", "i agree", "yes i agree"}
-)
-HELP_WORDS = frozenset({"help", "info", "ayuda", "ayudame", "informacion"})
+# The one-word commands, by language: a Spanish word is answered in Spanish.
+WORDS = {
+    "stop": {
+        "en": {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "revoke", "optout"}
+        | {"opt out", "stop stop"},
+        "es": {"alto", "parar", "para", "pare", "paren", "cancelar", "baja", "detener", "basta"}
+        | {"darme de baja", "dar de baja", "no mas", "no mas mensajes"},
+    },
+    "start": {"en": {"start", "unstop"}, "es": {"inicio", "iniciar", "reanudar", "comenzar"}},
+    "yes": {
+        "en": {"yes", "y", "yes please", "yep", "yeah", "ok yes", "i agree", "yes i agree"},
+        "es": {"si", "si acepto", "acepto", "claro", "si claro", "claro que si", "si quiero"},
+    },
+    "help": {"en": {"help", "info"}, "es": {"ayuda", "ayudame", "informacion"}},
+}
+STOP_WORDS = frozenset(WORDS["stop"]["en"] | WORDS["stop"]["es"])
+START_WORDS = frozenset(WORDS["start"]["en"] | WORDS["start"]["es"])
+YES_WORDS = frozenset(WORDS["yes"]["en"] | WORDS["yes"]["es"])
+HELP_WORDS = frozenset(WORDS["help"]["en"] | WORDS["help"]["es"])
 
 # Courtesy words that don't change a one-word command ("STOP please", "ALTO por favor").
 _FILLER = re.compile(
@@ -33,7 +41,7 @@ _FILLER = re.compile(
 )
 
 _US = r"(me|us|this (number|phone)|my (number|phone))"
-_OPT_OUT_PHRASES = re.compile(
+_OPT_OUT_EN = re.compile(
     r"|".join(
         [
             r"\b(stop|quit|cease|no more)\s+(texting|messaging|txting|sending|contacting)\b",
@@ -46,7 +54,12 @@ _OPT_OUT_PHRASES = re.compile(
             r"\b(stop|end|cancel)\s+(all\s+)?(the\s+|these\s+|your\s+)?(texts|messages|reminde"
             r"rs|txts)\b",
             r"\bwrong number\b",
-            # Spanish.
+        ]
+    )
+)
+_OPT_OUT_ES = re.compile(
+    r"|".join(
+        [
             r"\bno (me )?(manden|mande|envien|envie|escriban|escriba|mandes|textees)\b",
             r"\b(dejen|deje|dejar) de (mandar|enviar|escribir|textear)\w*",
             r"\bno (quiero|deseo|necesito) (recibir )?(mas )?(sus )?(mensajes|textos|msjs|reco"
@@ -71,17 +84,20 @@ def _command(text: str) -> str:
 
 def classify(text: str) -> str | None:
     """'stop', 'start', 'yes', 'help' or None. The single place these rules live."""
+    found = read(text)
+    return found[0] if found else None
+
+
+def read(text: str) -> tuple[str, str] | None:
+    """(command, language it was written in), or None."""
     command = _command(text)
-    if command in STOP_WORDS:
-        return "stop"
-    if command in START_WORDS:
-        return "start"
-    if command in YES_WORDS:
-        return "yes"
-    if command in HELP_WORDS:
-        return "help"
+    for kind, by_language in WORDS.items():
+        for language, words in by_language.items():
+            if command in words:
+                return kind, language
     norm = normalize(text)
-    for match in _OPT_OUT_PHRASES.finditer(norm):
-        if not negated(norm, match.start()):
-            return "stop"
+    for language, phrases in (("en", _OPT_OUT_EN), ("es", _OPT_OUT_ES)):
+        for match in phrases.finditer(norm):
+            if not negated(norm, match.start()):
+                return "stop", language
     return None

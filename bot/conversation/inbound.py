@@ -89,9 +89,11 @@ def load_context(phone: str, patient: Patient | None, history: list[_Row] | None
     if patient is not None:
         scan = upcoming_scan(patient, utcnow())
         if scan:
-            next_scan = (scan.kind, format_when(scan.scheduled_at, patient.timezone))
+            when = format_when(scan.scheduled_at, patient.timezone, patient.language)
+            next_scan = (scan.kind, when)
     return Context(
         status=patient.status if patient else None,
+        language=patient.language if patient else None,
         last_topic=last_topic,
         more_sent=more_sent,
         next_scan=next_scan,
@@ -162,6 +164,7 @@ def handle_inbound(phone: str, body: str, sid: str) -> str | None:
         "patient_id": patient.id if patient else None,
         "body": body,
         "topic": decision.topic,
+        "language": decision.language,
         "flag": decision.flag,
         "status": "muted" if muted else "received",
     }
@@ -173,6 +176,8 @@ def handle_inbound(phone: str, body: str, sid: str) -> str | None:
         return _twins_reply(sid)
 
     new_patient = _apply_state(decision, phone, patient)
+    if new_patient is not None and decision.new_language:
+        new_patient.language = decision.new_language  # remembered for replies and reminders
     if new_patient is not None and patient is None:  # a STOP created the record
         db.session.execute(
             update(Message).where(Message.id == inbound_id).values(patient_id=new_patient.id)

@@ -37,7 +37,7 @@ def max_typos(length: int, in_sentence: bool = False) -> int:
 # Courtesy and framing words around a keyword: "TRIALS please", "info on hospice".
 _FILLER = re.compile(
     r"\b(please|pls|plz|thanks|thank you|thx|ok|okay|info on|info about|tell me about|"
-    r"what about|about|more on|on)\b"
+    r"what about|about|more on|on|por favor|porfa|gracias|info de|sobre)\b"
 )
 _STOPWORDS = frozenset(
     "a an the i im i'm me my is are was be it its of to in on at and or for with do does did "
@@ -67,11 +67,14 @@ class Match:
 class Matcher:
     def __init__(self, content: Content) -> None:
         self._keywords: dict[str, str] = {}
-        for topic in content.topics.values():
-            for kw in topic.keywords:
-                self._add_keyword(kw, topic.id)
-        for kw, service_topic in content.menu_keywords.items():
-            self._add_keyword(kw, service_topic)
+        # The language a keyword is written in (None: the same word in several, like MENU).
+        self._keyword_language: dict[str, str | None] = {}
+        for version in {id(c): c for c in (content, *content.twins.values())}.values():
+            for topic in version.topics.values():
+                for kw in topic.keywords:
+                    self._add_keyword(kw, topic.id, version.language)
+            for kw, service_topic in version.menu_keywords.items():
+                self._add_keyword(kw, service_topic, version.language)
         self._keyword_keys = list(self._keywords)
 
         # Cue index: tuple of stems -> [(topic, weight)].
@@ -92,12 +95,15 @@ class Matcher:
         self._vocab_set = frozenset(w for key in self._cues for w in key)
         self._correct = lru_cache(maxsize=20_000)(self._correct_uncached)
 
-    def _add_keyword(self, keyword: str, topic_id: str) -> None:
+    def _add_keyword(self, keyword: str, topic_id: str, language: str) -> None:
         norm = normalize(keyword)
         for key in (norm, norm.replace(" ", "")):
             existing = self._keywords.setdefault(key, topic_id)
             if existing != topic_id:
                 raise ValueError(f"keyword {keyword!r} is claimed by {existing} and {topic_id}")
+            known = self._keyword_language.setdefault(key, language)
+            if known != language:
+                self._keyword_language[key] = None
 
     def keyword_topics(self) -> dict[str, str]:
         """Every normalised keyword and the topic it reaches (for the content lint)."""
@@ -105,19 +111,28 @@ class Matcher:
 
     def keyword(self, text: str) -> str | None:
         """The topic when the whole message is a keyword, allowing small typos."""
+        hit = self.keyword_hit(text)
+        return hit[0] if hit else None
+
+    def keyword_hit(self, text: str) -> tuple[str, str | None] | None:
+        """(topic, language of the keyword) when the whole message is a keyword."""
+        key = self._keyword_key(text)
+        return (self._keywords[key], self._keyword_language[key]) if key else None
+
+    def _keyword_key(self, text: str) -> str | None:
         command = " ".join(_FILLER.sub(" ", normalize(text)).split())
         if not command or len(command) > 30:
             return None
         for candidate in (command, command.replace(" ", "")):
             if candidate in self._keywords:
-                return self._keywords[candidate]
+                return candidate
         limit = max_typos(len(command))
         if not limit:  # too short for typo tolerance to be safe
             return None
         best = process.extractOne(
             command, self._keyword_keys, scorer=OSA.distance, score_cutoff=limit
         )
-        return self._keywords[best[0]] if best else None
+        return best[0] if best else None
 
     def _correct_uncached(self, word: str) -> str:
         if word in self._vocab_set or word in _STOPWORDS:

@@ -13,15 +13,15 @@ rules (`compliance`, `safety`) and the classifier trained on the corpus (`unders
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from bot.conversation import compliance, safety
+from bot.conversation import compliance, language, safety
 from bot.conversation.matching import Matcher
 from bot.conversation.text import normalize, words
 from bot.conversation.understanding.features import emoji_tokens
 from bot.conversation.understanding.model import Classifier, Prediction, default_classifier
 from bot.models import ACTIVE, PENDING, STOPPED
-from content import Content
+from content import DEFAULT_LANGUAGE, Content
 
 # Flags shown in the staff inbox.
 FLAG_URGENT, FLAG_SELF_HARM, FLAG_UNANSWERED = "urgent", "self_harm", "unanswered"
@@ -46,6 +46,7 @@ class Context:
     more_sent: bool = False  # whether MORE already continued that topic
     next_scan: tuple[str, str] | None = None  # (kind, local date/time text)
     last_was_ours: bool = False  # the newest message in the thread is one we sent
+    language: str | None = None  # the patient's language (None: not known yet)
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,8 @@ class Decision:
     flag: str | None = None  # staff inbox flag
     detail: str = ""  # why (keyword, red-flag phrase), for the record
     why: Why = Why("none")
+    language: str = DEFAULT_LANGUAGE  # the language of the reply
+    new_language: str | None = None  # the patient's language, when this text changed it
 
 
 @dataclass
@@ -85,16 +88,40 @@ class Pipeline:
         self.matcher = Matcher(self.content)
         self.answerable = frozenset(self.content.topics) | {"more", "next_scan", "prognosis"}
 
-    def render(self, key: str, **values: str) -> str:
-        """A service reply from replies.yaml with its placeholders filled."""
-        return self.content.replies[key].format(
-            program=self.program, clinic_phone=self.clinic_phone, **values
+    def render(self, key: str, language: str | None, **values: str) -> str:
+        """A service reply from replies.yaml in `language`, its placeholders filled."""
+        return (
+            self.content.in_language(language)
+            .replies[key]
+            .format(program=self.program, clinic_phone=self.clinic_phone, **values)
         )
 
     def decide(self, text: str, ctx: Context) -> Decision:
+        """The reply to one text, in the language it should be read in."""
+        said = compliance.read(text)
+        hit = self.matcher.keyword_hit(text)
+        detected, switch_to = language.detect(text), language.switch(text)
+        reply_in = switch_to or _reply_language(ctx.language, said, hit, detected)
+        decision = self._decide(text, replace(ctx, language=reply_in), said, hit, switch_to)
+        remember = switch_to or detected
+        changed = remember if remember and remember != ctx.language else None
+        return replace(decision, language=reply_in, new_language=changed)
+
+    def _decide(
+        self,
+        text: str,
+        ctx: Context,
+        said: tuple[str, str] | None,
+        hit: tuple[str, str | None] | None,
+        switch_to: str | None,
+    ) -> Decision:
+        if switch_to and ctx.status != STOPPED:
+            return Decision(
+                "language", self.render("language_set", ctx.language), why=Why("keyword")
+            )
         seen = self.classifier.predict(text)
         flag = _worst(safety.red_flag(text), _model_flag(seen))
-        decision = self._compliance(text, ctx, seen, flag)
+        decision = self._compliance(said[0] if said else None, text, ctx, seen, flag)
         if decision:
             return decision
         if ctx.status == STOPPED:
@@ -103,16 +130,19 @@ class Pipeline:
             topic = "urgent" if alarm else "silenced"
             return Decision(topic, None, flag=_flag_for(flag), why=_why(flag))
         if flag:
-            return self._alarm(flag)
-        topic = self.matcher.keyword(text)
-        if topic:
-            return self._answer(topic, ctx, Why("keyword", (normalize(text),)))
+            return self._alarm(flag, ctx)
+        if hit:
+            return self._answer(hit[0], ctx, Why("keyword", (normalize(text),)))
         return self._understood(text, seen, ctx)
 
     def _compliance(
-        self, text: str, ctx: Context, seen: Prediction, flag: safety.RedFlag | None
+        self,
+        kind: str | None,
+        text: str,
+        ctx: Context,
+        seen: Prediction,
+        flag: safety.RedFlag | None,
     ) -> Decision | None:
-        kind = compliance.classify(text)
         why = Why("compliance rule", (normalize(text)[:40],))
         sure = seen.score >= (STOP_MIN if seen.label == "stop" else ANSWER_MIN)
         if kind is None and seen.label in _SERVICE and sure and not flag:
@@ -120,13 +150,21 @@ class Pipeline:
         if kind == "stop":
             return self._stop(ctx, flag, why)
         if kind in ("start", "yes") and ctx.status == STOPPED:
-            return Decision("start", self.render("start"), ACTIVE, "opt_in", detail=kind, why=why)
+            return Decision(
+                "start", self.render("start", ctx.language), ACTIVE, "opt_in", detail=kind, why=why
+            )
         if kind in ("start", "yes"):
             key = "yes" if ctx.status == PENDING else {"yes": "yes_nothing_pending"}.get(kind, kind)
             new, consent = (ACTIVE, "opt_in") if ctx.status == PENDING else (None, None)
-            return Decision(kind, self.render(key), new, consent, detail=kind, why=why)
+            return Decision(
+                kind, self.render(key, ctx.language), new, consent, detail=kind, why=why
+            )
         if kind == "help":
-            return Decision("help", None if ctx.status == STOPPED else self.render("help"), why=why)
+            return Decision(
+                "help",
+                None if ctx.status == STOPPED else self.render("help", ctx.language),
+                why=why,
+            )
         return None
 
     def _stop(self, ctx: Context, flag: safety.RedFlag | None, why: Why) -> Decision:
@@ -134,22 +172,26 @@ class Pipeline:
         that reply goes instead of the plain confirmation (it says what matters more)."""
         change = {"new_status": STOPPED, "consent": "opt_out", "detail": why.words[0][:40]}
         if flag and flag.family == safety.BEREAVEMENT:
-            body = self.render("bereavement_stop")
+            body = self.render("bereavement_stop", ctx.language)
             return Decision("bereavement", body, flag=FLAG_BEREAVEMENT, why=why, **change)
         if flag:
             return Decision(
-                "urgent", self._alarm(flag).body, flag=_flag_for(flag), why=_why(flag), **change
+                "urgent",
+                self._alarm(flag, ctx).body,
+                flag=_flag_for(flag),
+                why=_why(flag),
+                **change,
             )
         # One confirmation only: a second STOP from a stopped number gets silence.
-        body = None if ctx.status == STOPPED else self.render("stop")
+        body = None if ctx.status == STOPPED else self.render("stop", ctx.language)
         return Decision("stop", body, why=why, **change)
 
-    def _alarm(self, flag: safety.RedFlag) -> Decision:
+    def _alarm(self, flag: safety.RedFlag, ctx: Context) -> Decision:
         if flag.family == safety.BEREAVEMENT:
             # Flag only: a person follows up; a misread must not silence a living patient.
             return Decision(
                 "bereavement",
-                self.render("bereavement"),
+                self.render("bereavement", ctx.language),
                 flag=FLAG_BEREAVEMENT,
                 detail=flag.phrase,
                 why=_why(flag),
@@ -158,7 +200,11 @@ class Pipeline:
             flag.family, "urgent"
         )
         return Decision(
-            "urgent", self.render(key), flag=_flag_for(flag), detail=flag.phrase, why=_why(flag)
+            "urgent",
+            self.render(key, ctx.language),
+            flag=_flag_for(flag),
+            detail=flag.phrase,
+            why=_why(flag),
         )
 
     def _understood(self, text: str, seen: Prediction, ctx: Context) -> Decision:
@@ -167,41 +213,47 @@ class Pipeline:
         why = Why("classifier", seen.evidence, round(seen.score, 3))
         quiet = ctx.last_was_ours and _bare_ack(text)
         if seen.label == "thanks" or quiet:
-            return Decision("thanks", None if quiet else self.render("thanks"), why=why)
+            return Decision(
+                "thanks", None if quiet else self.render("thanks", ctx.language), why=why
+            )
         if seen.score >= ANSWER_MIN and seen.label in self.answerable:
             return self._answer(seen.label, ctx, why)
         match = self.matcher.free_text(text)
         if match:
             return self._answer(match.topic, ctx, Why("topic words", (), match.score))
-        return self._closest(text, seen, why)
+        return self._closest(text, seen, ctx, why)
 
-    def _closest(self, text: str, seen: Prediction, why: Why) -> Decision:
+    def _closest(self, text: str, seen: Prediction, ctx: Context, why: Why) -> Decision:
         topics = [label for label, _ in seen.ranking if label in self.content.topics]
-        words_ = [self.content.topics[t].keywords[0] for t in topics[:SUGGESTIONS]]
-        body = self.render("unknown_closest", choices=_either(words_))
+        local = self.content.in_language(ctx.language).topics
+        words_ = [local[t].keywords[0] for t in topics[:SUGGESTIONS]]
+        body = self.render("unknown_closest", ctx.language, choices=_either(words_))
         flag = FLAG_UNANSWERED if _looks_like_question(text) else None
         return Decision("unknown", body, flag=flag, why=why)
 
     def _answer(self, topic: str, ctx: Context, why: Why) -> Decision:
         if topic == "more":
             if not ctx.last_topic:
-                return Decision("more", self.render("more_none"), why=why)
+                return Decision("more", self.render("more_none", ctx.language), why=why)
             if ctx.more_sent:
-                return Decision("more", self.render("more_done"), why=why)
-            more = self.content.topics[ctx.last_topic].more
+                return Decision("more", self.render("more_done", ctx.language), why=why)
+            more = self.content.in_language(ctx.language).topics[ctx.last_topic].more
             return Decision("more", more, detail=ctx.last_topic, why=why)
         if topic == "next_scan":
             if ctx.next_scan:
                 kind, when = ctx.next_scan
-                body = self.render("next_scan_known", kind=kind, when=when)
+                body = self.render("next_scan_known", ctx.language, kind=kind, when=when)
                 return Decision("next_scan", body, why=why)
-            return Decision("next_scan", self.render("next_scan_unknown"), why=why)
+            return Decision("next_scan", self.render("next_scan_unknown", ctx.language), why=why)
         if topic == "prognosis":
             # A person should follow up; never statistics first.
-            return Decision("prognosis", self.render("prognosis"), flag=FLAG_PROGNOSIS, why=why)
+            return Decision(
+                "prognosis", self.render("prognosis", ctx.language), flag=FLAG_PROGNOSIS, why=why
+            )
         if topic == "unknown":  # MENU
-            return Decision(topic, self.render(topic), why=why)
-        return Decision(topic, self.content.topics[topic].body, detail=why.detector, why=why)
+            return Decision(topic, self.render(topic, ctx.language), why=why)
+        body = self.content.in_language(ctx.language).topics[topic].body
+        return Decision(topic, body, detail=why.detector, why=why)
 
 
 # The classifier's own red flag: it cannot tell self-harm from a medical emergency, so
@@ -255,6 +307,24 @@ def _bare_ack(text: str) -> bool:
     """'ok', 'k', or only a pictograph (a thumbs-up, a heart)."""
     norm = normalize(text)
     return norm in _ACKS or (not norm and bool(emoji_tokens(text)))
+
+
+def _reply_language(
+    known: str | None,
+    said: tuple[str, str] | None,
+    hit: tuple[str, str | None] | None,
+    detected: str | None,
+) -> str:
+    """A Spanish command or keyword is answered in Spanish, an English keyword in English
+    (HOSPICIO, HOSPICE); an English STOP or HELP in the patient's language; a sentence in
+    the language it is written in; else the patient's language."""
+    if said and said[1] != DEFAULT_LANGUAGE:
+        return said[1]
+    if said:
+        return known or DEFAULT_LANGUAGE
+    if hit and hit[1]:
+        return hit[1]
+    return detected or known or DEFAULT_LANGUAGE
 
 
 def _looks_like_question(text: str) -> bool:

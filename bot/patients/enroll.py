@@ -56,7 +56,7 @@ def enroll(
     *,
     timezone: str | None = None,
     display_name: str = "",
-    language: str = "en",
+    language: str | None = None,
     discreet: bool = False,
     actor: str = "cli",
     source: str = "cli",
@@ -86,7 +86,9 @@ def enroll(
     invited = False
     if patient.status == PENDING and (created or not was_invited(patient)):
         pipeline = current_app.extensions["nextsteps.pipeline"]
-        result, _ = send_text(phone, pipeline.render("opt_in_request"), patient=patient)
+        # Not knowing the patient's language, ask in both.
+        key = "opt_in_request" if patient.language else "opt_in_request_bilingual"
+        result, _ = send_text(phone, pipeline.render(key, patient.language), patient=patient)
         apply_send_failure(patient, result)
         record_consent(patient, ConsentKind.OPT_IN_REQUESTED, source, actor)
         invited = True

@@ -28,12 +28,12 @@ class Composed:
 def compose_reminder(patient: Patient, scan: Scan, cursor: int) -> Composed:
     """The reminder for `scan`, with questions from `cursor` on (two if they fit in one
     segment, else one)."""
-    content: Content = current_app.extensions["nextsteps.content"]
+    content: Content = current_app.extensions["nextsteps.content"].in_language(patient.language)
     program = current_app.config["PROGRAM_NAME"]
     template = content.replies["reminder_discreet" if patient.discreet else "reminder"]
     questions = content.questions
     wording = "discreet" if patient.discreet else "text"
-    when = format_when(scan.scheduled_at, patient.timezone)
+    when = format_when(scan.scheduled_at, patient.timezone, patient.language)
     for count in (2, 1):
         picked = [getattr(questions[(cursor + i) % len(questions)], wording) for i in range(count)]
         body = template.format(

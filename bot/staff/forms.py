@@ -15,6 +15,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields import SelectChoice
 from wtforms.validators import (
     DataRequired,
     EqualTo,
@@ -27,7 +28,7 @@ from wtforms.validators import (
 
 from bot.reminders.scans import SCAN_KINDS
 from bot.staff.accounts import MIN_PASSWORD_LENGTH
-from bot.staff.intake import COMMON_TIMEZONES, LANGUAGES, MAX_RHYTHM_WEEKS
+from bot.staff.intake import COMMON_TIMEZONES, MAX_RHYTHM_WEEKS
 
 OTHER_ZONE = "other"
 _LOCAL_FORMAT = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> posts
@@ -53,7 +54,14 @@ class EnrollForm(FlaskForm):
         "Other time zone", validators=[Optional(), Length(max=64)], description="e.g. America/Boise"
     )
     language = SelectField(
-        "Language", choices=list(LANGUAGES), description="Texts are in English for now."
+        "Language",
+        choices=[
+            SelectChoice("", "Not known: ask in both"),
+            SelectChoice("en", "English"),
+            SelectChoice("es", "Spanish (espanol)"),
+        ],
+        description="Texts go in this language; the patient can switch by texting ESPANOL or"
+        " ENGLISH.",
     )
     discreet = BooleanField(
         "Discreet mode", description="Reminders don't say 'scan' or 'cancer' on the lock screen."

@@ -94,7 +94,7 @@ def _intake(record: dict[str, str | None]) -> intake.Intake:
         phone=cell["phone"],
         display_name=cell.get("name", ""),
         timezone=cell.get("timezone", ""),
-        language=cell.get("language", "").lower() or "en",
+        language=cell.get("language", "").lower() or None,
         discreet=discreet in _YES,
         scan_at=scan_at,
         scan_kind=cell.get("scan_kind", "") or "CT",

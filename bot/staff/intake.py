@@ -23,9 +23,8 @@ from bot.reminders.rhythm import apply_rhythm
 from bot.reminders.scans import SCAN_KINDS, ScanError, add_scan, check_scan_time
 from bot.staff import audit
 from bot.timeutil import to_utc
+from content import LANGUAGES
 
-# Texts exist in English only for now; a language is offered once its content exists.
-LANGUAGES = ("en",)
 COMMON_TIMEZONES = (
     "America/New_York",
     "America/Chicago",
@@ -48,7 +47,7 @@ class Intake:
     phone: str
     display_name: str = ""
     timezone: str = ""  # blank: DEFAULT_TIMEZONE
-    language: str = "en"
+    language: str | None = None  # None: not known yet (the opt-in asks in both)
     discreet: bool = False
     scan_at: datetime | None = None  # wall-clock time in the patient's zone
     scan_kind: str = "CT"
@@ -69,7 +68,7 @@ def check(intake: Intake) -> Intake:
     """The same intake, normalised (E.164 phone, zone filled in). Raises INPUT_ERRORS."""
     phone = parse_phone(intake.phone)
     tz = check_timezone(intake.timezone.strip() or current_app.config["DEFAULT_TIMEZONE"])
-    if intake.language not in LANGUAGES:
+    if intake.language and intake.language not in LANGUAGES:
         raise EnrollmentError(f"language must be one of {', '.join(LANGUAGES)}")
     if len(intake.display_name.strip()) > 80:
         raise EnrollmentError("the name must be at most 80 characters (initials are enough)")
@@ -100,7 +99,7 @@ def apply(intake: Intake, *, actor: str, source: str) -> Applied:
         intake.phone,
         timezone=intake.timezone,
         display_name=intake.display_name,
-        language=intake.language,
+        language=intake.language or None,
         discreet=intake.discreet,
         actor=actor,
         source=source,

@@ -200,3 +200,23 @@ def test_enroll_form_offers_common_us_zones_and_defaults_to_the_clinic_zone(
     assert '<option selected value="America/New_York">' in page or (
         'value="America/New_York" selected' in page
     )
+
+
+def test_enrolling_in_spanish_invites_in_spanish_and_shows_the_language(
+    app: Flask, staff_client: FlaskClient
+) -> None:
+    resp = staff_client.post(
+        "/staff/patients/new", data=_form(language="es"), follow_redirects=True
+    )
+    assert "Spanish" in resp.get_data(as_text=True)  # the patient page
+    assert "Responda SI" in _sent(app)[0]["body"]
+    listing = staff_client.get("/staff/patients").get_data(as_text=True)
+    assert '<td data-label="Language">es</td>' in listing
+
+
+def test_enrolling_without_a_language_asks_in_both(app: Flask, staff_client: FlaskClient) -> None:
+    staff_client.post("/staff/patients/new", data=_form(language=""))
+    body = _sent(app)[0]["body"]
+    assert "Reply YES" in body and "Responda SI" in body
+    listing = staff_client.get("/staff/patients").get_data(as_text=True)
+    assert '<td data-label="Language">not known</td>' in listing

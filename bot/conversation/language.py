@@ -1,0 +1,50 @@
+"""Which language a text is in, English or Spanish, and the words that switch it.
+
+lingua, restricted to the two languages we write in, so a short Spanish text is never
+taken for Portuguese. Below MIN_CONFIDENCE (one or two words, mixed Spanglish) the text
+says nothing and the patient's remembered language stands.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from lingua import Language, LanguageDetector, LanguageDetectorBuilder
+
+from bot.conversation.text import normalize
+
+MIN_CONFIDENCE = 0.75
+MIN_CONFIDENCE_ONE_WORD = 0.95  # "gracias" is clearly Spanish; "si" or "ok" could be either
+_CODES = {Language.ENGLISH: "en", Language.SPANISH: "es"}
+# Texting one of these switches the patient's language.
+SWITCH_WORDS = {
+    "es": frozenset({"espanol", "spanish", "en espanol", "castellano"}),
+    "en": frozenset({"english", "ingles", "en ingles", "in english"}),
+}
+
+
+@lru_cache(maxsize=1)
+def _detector() -> LanguageDetector:
+    builder = LanguageDetectorBuilder.from_languages(*_CODES)
+    return builder.with_preloaded_language_models().build()
+
+
+def detect(text: str) -> str | None:
+    """'en' or 'es' when the text clearly is one, else None."""
+    words = len(normalize(text).split())
+    if not words:
+        return None
+    best = _detector().compute_language_confidence_values(text)[0]
+    needed = MIN_CONFIDENCE if words > 1 else MIN_CONFIDENCE_ONE_WORD
+    return _CODES[best.language] if best.value >= needed else None
+
+
+def switch(text: str) -> str | None:
+    """The language a text like ESPANOL or ENGLISH asks for, else None."""
+    command = normalize(text)
+    return next((lang for lang, words in SWITCH_WORDS.items() if command in words), None)
+
+
+def warm_up() -> None:
+    """Load the language models at start-up, not on a patient's first text."""
+    _detector()
