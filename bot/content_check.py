@@ -29,61 +29,83 @@ SAMPLE = {
 
 def lint(content: Content) -> list[str]:
     """Every problem found, each naming the file and topic. Empty means fine."""
-    problems: list[str] = []
+    return (
+        _lint_topics(content)
+        + _lint_replies(content)
+        + _lint_questions(content)
+        + _lint_keywords(content)
+    )
 
-    def check_text(where: str, text: str, max_segments: int = MAX_SEGMENTS) -> None:
-        bad = non_gsm_chars(text)
-        if bad:
-            shown = ", ".join(f"{c!r} (U+{ord(c):04X})" for c in bad)
-            problems.append(f"{where}: not GSM-7: {shown}")
-        info = segment_info(text)
-        if info.segments > max_segments:
-            problems.append(
-                f"{where}: {info.units} characters is {info.segments} {info.encoding} segments"
-                f" (at most {max_segments})"
-            )
 
+def _text_problems(where: str, text: str, max_segments: int = MAX_SEGMENTS) -> list[str]:
+    problems = []
+    bad = non_gsm_chars(text)
+    if bad:
+        shown = ", ".join(f"{c!r} (U+{ord(c):04X})" for c in bad)
+        problems.append(f"{where}: not GSM-7: {shown}")
+    info = segment_info(text)
+    if info.segments > max_segments:
+        problems.append(
+            f"{where}: {info.units} characters is {info.segments} {info.encoding} segments"
+            f" (at most {max_segments})"
+        )
+    return problems
+
+
+def _lint_topics(content: Content) -> list[str]:
+    problems = []
     for topic in content.topics.values():
-        name = Path(topic.path).name
-        check_text(f"{name}, topic '{topic.id}', body", topic.body)
-        check_text(f"{name}, topic '{topic.id}', more", topic.more)
+        where = f"{Path(topic.path).name}, topic '{topic.id}'"
+        problems += _text_problems(f"{where}, body", topic.body)
+        problems += _text_problems(f"{where}, more", topic.more)
         for kw in topic.keywords:
-            check_text(f"{name}, topic '{topic.id}', keyword {kw!r}", kw)
+            problems += _text_problems(f"{where}, keyword {kw!r}", kw)
         if not SOURCE_TAG.search(topic.more):
-            problems.append(
-                f"{name}, topic '{topic.id}': the MORE part must end with (Source: publisher)"
-            )
+            problems.append(f"{where}: the MORE part must end with (Source: publisher)")
+    return problems
 
+
+def _lint_replies(content: Content) -> list[str]:
+    problems = []
     questions = sorted(content.questions, key=lambda q: len(q.text), reverse=True)[:2]
     for key, template in content.replies.items():
         values = dict(SAMPLE)
+        pick = "discreet" if key == "reminder_discreet" else "text"
         if key.startswith("reminder"):
-            pick = "discreet" if key == "reminder_discreet" else "text"
             values["questions"] = " ".join(getattr(q, pick) for q in questions)
         try:
             text = template.format(**values)
         except (KeyError, IndexError, ValueError) as exc:
             problems.append(f"replies.yaml, reply '{key}': bad placeholder {exc}")
             continue
-        check_text(f"replies.yaml, reply '{key}'", text)
-        if key.startswith("reminder"):
-            # A reminder with any one question must fit one segment (bot.reminders.message
-            # adds a second question only when that still fits).
-            for i, q in enumerate(content.questions, 1):
-                one = template.format(**dict(values, questions=getattr(q, pick)))
-                check_text(
-                    f"replies.yaml, reply '{key}' with question {i}", one, REMINDER_TARGET_SEGMENTS
-                )
-    for i, q in enumerate(content.questions, 1):
-        check_text(f"questions.yaml, question {i}", q.text)
-        check_text(f"questions.yaml, question {i} (discreet)", q.discreet)
+        problems += _text_problems(f"replies.yaml, reply '{key}'", text)
+        if not key.startswith("reminder"):
+            continue
+        # A reminder with any one question must fit one segment (bot.reminders.message
+        # adds a second question only when that still fits).
+        for i, q in enumerate(content.questions, 1):
+            one = template.format(**dict(values, questions=getattr(q, pick)))
+            where = f"replies.yaml, reply '{key}' with question {i}"
+            problems += _text_problems(where, one, REMINDER_TARGET_SEGMENTS)
+    return problems
 
+
+def _lint_questions(content: Content) -> list[str]:
+    problems = []
+    for i, q in enumerate(content.questions, 1):
+        problems += _text_problems(f"questions.yaml, question {i}", q.text)
+        problems += _text_problems(f"questions.yaml, question {i} (discreet)", q.discreet)
+    return problems
+
+
+def _lint_keywords(content: Content) -> list[str]:
+    """A keyword is reachable only if no earlier pipeline step takes it first."""
     try:
         matcher = Matcher(content)
     except ValueError as exc:
-        return problems + [f"keywords: {exc}"]
+        return [f"keywords: {exc}"]
+    problems = []
     for keyword, topic_id in matcher.keyword_topics().items():
-        # A keyword is reachable only if no earlier pipeline step takes it first.
         if compliance.classify(keyword):
             problems.append(f"keyword {keyword!r} ({topic_id}) is taken by STOP/START/HELP")
         elif safety.red_flag(keyword):
