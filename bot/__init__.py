@@ -39,9 +39,20 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     _sqlite_pragmas(app)
 
-    from bot.content_check import load_checked_content
+    _build_services(app)
+    _register_views(app)
 
-    # Content and transport are built once; a bad content file stops start-up here.
+    @app.get("/")
+    def index() -> tuple[str, int]:
+        return f"{app.config['PROGRAM_NAME']} is running.\n", 200
+
+    logging.getLogger("nextsteps").debug("app created")
+    return app
+
+
+def _build_services(app: Flask) -> None:
+    """Content and transport are built once; a bad content file stops start-up here."""
+    from bot.content_check import load_checked_content
     from bot.conversation import language
     from bot.conversation.pipeline import Pipeline
     from bot.sms.transport import make_transport
@@ -54,31 +65,23 @@ def create_app(test_config: dict | None = None) -> Flask:
     language.warm_up()  # the language models load now, not on a patient's first text
     app.extensions["nextsteps.transport"] = make_transport(app.config)
 
+
+def _register_views(app: Flask) -> None:
+    """The webhook, ops endpoints, staff console and every `flask` command."""
+    from bot.cli import register_cli
     from bot.ops import bp as ops_bp
     from bot.sms.webhook import bp as sms_bp
+    from bot.staff import bp as staff_bp
+    from bot.staff.accounts import load_user
 
     app.register_blueprint(sms_bp)
     app.register_blueprint(ops_bp)
     # The webhook is authenticated by Twilio's signature, not a CSRF token.
     csrf.exempt(sms_bp)
-
-    from bot.staff import bp as staff_bp
-    from bot.staff.accounts import load_user
-
     app.register_blueprint(staff_bp)
     login_manager.user_loader(load_user)
     login_manager.login_view = "staff.login"
-
-    from bot.cli import register_cli
-
     register_cli(app)
-
-    @app.get("/")
-    def index() -> tuple[str, int]:
-        return f"{app.config['PROGRAM_NAME']} is running.\n", 200
-
-    logging.getLogger("nextsteps").debug("app created")
-    return app
 
 
 def _sqlite_pragmas(app: Flask) -> None:

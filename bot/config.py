@@ -77,7 +77,19 @@ def database_url(raw: str | None, instance_path: str) -> str:
 def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dict:
     """Read and validate every setting. Raises ConfigError naming the variable."""
     env = os.environ if env is None else env
+    return {
+        "SQLALCHEMY_DATABASE_URI": database_url(env.get("DATABASE_URL"), instance_path),
+        **_twilio_settings(env),
+        **_web_settings(env),
+        **_conversation_settings(env),
+        **_reminder_settings(env),
+        **_staff_settings(env),
+        "TESTING": _bool(env, "TESTING", False),
+        "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
+    }
 
+
+def _twilio_settings(env: Mapping[str, str]) -> dict:
     sid = env.get("TWILIO_ACCOUNT_SID", "").strip()
     token = env.get("TWILIO_AUTH_TOKEN", "").strip()
     service_sid = env.get("TWILIO_MESSAGING_SERVICE_SID", "").strip()
@@ -92,45 +104,49 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
         raise ConfigError("TWILIO_ACCOUNT_SID must start with AC")
     if service_sid and not service_sid.startswith("MG"):
         raise ConfigError("TWILIO_MESSAGING_SERVICE_SID must start with MG")
-
-    public_base_url = env.get("PUBLIC_BASE_URL", "").strip().rstrip("/")
-    if public_base_url and not public_base_url.startswith(("http://", "https://")):
-        raise ConfigError("PUBLIC_BASE_URL must start with http:// or https://")
-
-    default_tz = env.get("DEFAULT_TIMEZONE", "America/New_York")
-    try:
-        ZoneInfo(default_tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"DEFAULT_TIMEZONE {default_tz!r} is not an IANA time zone") from None
-
-    offsets_raw = env.get("REMINDER_OFFSETS_DAYS", "7,1")
-    try:
-        offsets = sorted({int(x) for x in offsets_raw.split(",") if x.strip()}, reverse=True)
-    except ValueError:
-        raise ConfigError(
-            f"REMINDER_OFFSETS_DAYS must be comma-separated days, got {offsets_raw!r}"
-        ) from None
-
-    secret = env.get("SECRET_KEY", "")
-    testing = _bool(env, "TESTING", False)
-    if not secret:
-        # A fixed dev key keeps `flask run` working out of the box; production must set one.
-        if env.get("FLASK_ENV") == "production" or _bool(env, "REQUIRE_SECRET_KEY", False):
-            raise ConfigError("SECRET_KEY must be set in production")
-        secret = "dev-only-not-secret"
-
-    secure_default = public_base_url.startswith("https://")
     return {
-        "SECRET_KEY": secret,
-        "TESTING": testing,
-        "SQLALCHEMY_DATABASE_URI": database_url(env.get("DATABASE_URL"), instance_path),
         "TWILIO_ACCOUNT_SID": sid,
         "TWILIO_AUTH_TOKEN": token,
         "TWILIO_MESSAGING_SERVICE_SID": service_sid,
         "TWILIO_FROM_NUMBER": from_number,
         # Points the real twilio client at another server (tests, staging, Prism).
         "TWILIO_API_BASE_URL": env.get("TWILIO_API_BASE_URL", "").strip().rstrip("/"),
+        "TWILIO_TIMEOUT_SECONDS": _float(env, "TWILIO_TIMEOUT_SECONDS", 15.0),
+    }
+
+
+def _web_settings(env: Mapping[str, str]) -> dict:
+    public_base_url = env.get("PUBLIC_BASE_URL", "").strip().rstrip("/")
+    if public_base_url and not public_base_url.startswith(("http://", "https://")):
+        raise ConfigError("PUBLIC_BASE_URL must start with http:// or https://")
+    secret = env.get("SECRET_KEY", "")
+    if not secret:
+        # A fixed dev key keeps `flask run` working out of the box; production must set one.
+        if env.get("FLASK_ENV") == "production" or _bool(env, "REQUIRE_SECRET_KEY", False):
+            raise ConfigError("SECRET_KEY must be set in production")
+        secret = "dev-only-not-secret"
+    # Secure cookies by default wherever the public URL is https (plain-http dev stays usable).
+    secure = _bool(env, "SESSION_COOKIE_SECURE", public_base_url.startswith("https://"))
+    return {
+        "SECRET_KEY": secret,
         "PUBLIC_BASE_URL": public_base_url,
+        # Twilio bodies are at most 1600 characters; 64 KiB leaves room for every other field.
+        "MAX_CONTENT_LENGTH": _int(env, "MAX_CONTENT_LENGTH", 64 * 1024, low=1024),
+        "SESSION_COOKIE_SECURE": secure,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": secure,
+        "WTF_CSRF_ENABLED": _bool(env, "WTF_CSRF_ENABLED", True),
+    }
+
+
+def _conversation_settings(env: Mapping[str, str]) -> dict:
+    default_tz = env.get("DEFAULT_TIMEZONE", "America/New_York")
+    try:
+        ZoneInfo(default_tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"DEFAULT_TIMEZONE {default_tz!r} is not an IANA time zone") from None
+    return {
         "PROGRAM_NAME": env.get("PROGRAM_NAME", "NextSteps"),
         "CLINIC_PHONE": env.get("CLINIC_PHONE", "your clinic's main number"),
         "DEFAULT_REGION": env.get("DEFAULT_REGION", "US"),
@@ -139,7 +155,19 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
         "LOOP_MAX_PER_MINUTE": _int(env, "LOOP_MAX_PER_MINUTE", 6, low=1),
         "LOOP_MAX_REPEATS": _int(env, "LOOP_MAX_REPEATS", 3, low=1),
         "LOOP_WINDOW_MINUTES": _int(env, "LOOP_WINDOW_MINUTES", 10, low=1),
-        # Reminders (the TCPA health-care exemption's caps are 1 a day, 3 a week).
+    }
+
+
+def _reminder_settings(env: Mapping[str, str]) -> dict:
+    offsets_raw = env.get("REMINDER_OFFSETS_DAYS", "7,1")
+    try:
+        offsets = sorted({int(x) for x in offsets_raw.split(",") if x.strip()}, reverse=True)
+    except ValueError:
+        raise ConfigError(
+            f"REMINDER_OFFSETS_DAYS must be comma-separated days, got {offsets_raw!r}"
+        ) from None
+    return {
+        # The TCPA health-care exemption's caps are 1 a day, 3 a week.
         "REMINDER_OFFSETS_DAYS": offsets,
         "REMINDER_LOCAL_TIME": _hhmm(env, "REMINDER_LOCAL_TIME", "10:00"),
         "QUIET_HOURS_START": _hhmm(env, "QUIET_HOURS_START", "20:00"),
@@ -157,20 +185,15 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
         "REMINDER_LEASE_SECONDS": _int(env, "REMINDER_LEASE_SECONDS", 120, low=1),
         # Scans proposed from a patient's rescan rhythm are booked at this local time.
         "RHYTHM_SCAN_LOCAL_TIME": _hhmm(env, "RHYTHM_SCAN_LOCAL_TIME", "09:00"),
-        "TWILIO_TIMEOUT_SECONDS": _float(env, "TWILIO_TIMEOUT_SECONDS", 15.0),
         "CLOCK_TICK_SECONDS": _int(env, "CLOCK_TICK_SECONDS", 60, low=1),
-        # Twilio bodies are at most 1600 characters; 64 KiB leaves room for every other field.
-        "MAX_CONTENT_LENGTH": _int(env, "MAX_CONTENT_LENGTH", 64 * 1024, low=1024),
-        # Secure cookies by default wherever the public URL is https (plain-http dev stays usable).
-        "SESSION_COOKIE_SECURE": _bool(env, "SESSION_COOKIE_SECURE", secure_default),
-        "SESSION_COOKIE_HTTPONLY": True,
-        "SESSION_COOKIE_SAMESITE": "Lax",
-        "REMEMBER_COOKIE_SECURE": _bool(env, "SESSION_COOKIE_SECURE", secure_default),
-        "WTF_CSRF_ENABLED": _bool(env, "WTF_CSRF_ENABLED", True),
-        # Staff console: this many wrong passwords in a row lock the account for a while.
+    }
+
+
+def _staff_settings(env: Mapping[str, str]) -> dict:
+    return {
+        # This many wrong passwords in a row lock the account for a while.
         "STAFF_LOGIN_MAX_FAILURES": _int(env, "STAFF_LOGIN_MAX_FAILURES", 5, low=1),
         "STAFF_LOCKOUT_MINUTES": _int(env, "STAFF_LOCKOUT_MINUTES", 15, low=1),
         # Each row may send a text while the request waits: keep one upload short.
         "STAFF_IMPORT_MAX_ROWS": _int(env, "STAFF_IMPORT_MAX_ROWS", 500, low=1),
-        "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
     }

@@ -34,72 +34,81 @@ def lint(content: Content) -> list[str]:
     """Every problem found, each naming the file, topic and language. Empty means fine."""
     problems: list[str] = []
     for language in LANGUAGES:
-        problems += _lint_language(content.in_language(language))
+        version = content.in_language(language)
+        problems += _lint_topics(version) + _lint_replies(version) + _lint_questions(version)
     return problems + _lint_keywords(content)
 
 
-def _lint_language(content: Content) -> list[str]:
-    problems: list[str] = []
-    lang = content.language
+def _text_problems(where: str, text: str, max_segments: int = MAX_SEGMENTS) -> list[str]:
+    problems = []
+    bad = non_gsm_chars(text)
+    if bad:
+        shown = ", ".join(f"{c!r} (U+{ord(c):04X})" for c in bad)
+        problems.append(f"{where}: not GSM-7: {shown}")
+    info = segment_info(text)
+    if info.segments > max_segments:
+        problems.append(
+            f"{where}: {info.units} characters is {info.segments} {info.encoding} segments"
+            f" (at most {max_segments})"
+        )
+    return problems
 
-    def check_text(where: str, text: str, max_segments: int = MAX_SEGMENTS) -> None:
-        bad = non_gsm_chars(text)
-        if bad:
-            shown = ", ".join(f"{c!r} (U+{ord(c):04X})" for c in bad)
-            problems.append(f"{where}: not GSM-7: {shown}")
-        info = segment_info(text)
-        if info.segments > max_segments:
-            problems.append(
-                f"{where}: {info.units} characters is {info.segments} {info.encoding} segments"
-                f" (at most {max_segments})"
-            )
 
+def _lint_topics(content: Content) -> list[str]:
+    problems = []
     for topic in content.topics.values():
-        name = Path(topic.path).name
-        where = f"{name}, topic '{topic.id}' ({lang})"
-        check_text(f"{where}, body", topic.body)
-        check_text(f"{where}, more", topic.more)
+        where = f"{Path(topic.path).name}, topic '{topic.id}' ({content.language})"
+        problems += _text_problems(f"{where}, body", topic.body)
+        problems += _text_problems(f"{where}, more", topic.more)
         for kw in topic.keywords:
-            check_text(f"{where}, keyword {kw!r}", kw)
+            problems += _text_problems(f"{where}, keyword {kw!r}", kw)
         if not SOURCE_TAG.search(topic.more):
             problems.append(f"{where}: the MORE part must end with (Source: publisher)")
+    return problems
 
+
+def _lint_replies(content: Content) -> list[str]:
+    problems, lang = [], content.language
     questions = sorted(content.questions, key=lambda q: len(q.text), reverse=True)[:2]
     for key, template in content.replies.items():
         values = dict(SAMPLE)
+        pick = "discreet" if key == "reminder_discreet" else "text"
         if key.startswith("reminder"):
-            pick = "discreet" if key == "reminder_discreet" else "text"
             values["questions"] = " ".join(getattr(q, pick) for q in questions)
         try:
             text = template.format(**values)
         except (KeyError, IndexError, ValueError) as exc:
             problems.append(f"replies.yaml, reply '{key}' ({lang}): bad placeholder {exc}")
             continue
-        check_text(f"replies.yaml, reply '{key}' ({lang})", text)
-        if key.startswith("reminder"):
-            # A reminder with any one question must fit one segment (bot.reminders.message
-            # adds a second question only when that still fits).
-            for i, q in enumerate(content.questions, 1):
-                one = template.format(**dict(values, questions=getattr(q, pick)))
-                check_text(
-                    f"replies.yaml, reply '{key}' ({lang}) with question {i}",
-                    one,
-                    REMINDER_TARGET_SEGMENTS[lang],
-                )
+        problems += _text_problems(f"replies.yaml, reply '{key}' ({lang})", text)
+        if not key.startswith("reminder"):
+            continue
+        # A reminder with any one question must fit one segment (bot.reminders.message
+        # adds a second question only when that still fits).
+        for i, q in enumerate(content.questions, 1):
+            one = template.format(**dict(values, questions=getattr(q, pick)))
+            where = f"replies.yaml, reply '{key}' ({lang}) with question {i}"
+            problems += _text_problems(where, one, REMINDER_TARGET_SEGMENTS[lang])
+    return problems
+
+
+def _lint_questions(content: Content) -> list[str]:
+    problems = []
     for i, q in enumerate(content.questions, 1):
-        check_text(f"questions.yaml, question {i} ({lang})", q.text)
-        check_text(f"questions.yaml, question {i} ({lang}, discreet)", q.discreet)
+        where = f"questions.yaml, question {i} ({content.language})"
+        problems += _text_problems(where, q.text)
+        problems += _text_problems(f"{where}, discreet", q.discreet)
     return problems
 
 
 def _lint_keywords(content: Content) -> list[str]:
-    problems: list[str] = []
+    """A keyword is reachable only if no earlier pipeline step takes it first."""
     try:
         matcher = Matcher(content)
     except ValueError as exc:
-        return problems + [f"keywords: {exc}"]
+        return [f"keywords: {exc}"]
+    problems = []
     for keyword, topic_id in matcher.keyword_topics().items():
-        # A keyword is reachable only if no earlier pipeline step takes it first.
         if compliance.classify(keyword):
             problems.append(f"keyword {keyword!r} ({topic_id}) is taken by STOP/START/HELP")
         elif safety.red_flag(keyword):

@@ -4,15 +4,26 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 
 from bot.extensions import db
-from bot.models import SCHEDULED, Patient, Scan
+from bot.models import SCHEDULED, ConsentEvent, Message, Patient, Scan
 
 
 def patient_by_phone(phone: str) -> Patient | None:
     """The patient with this E.164 number (unique), if any."""
     return db.session.scalars(select(Patient).where(Patient.phone == phone)).first()
+
+
+def consent_of(patient_id: int, phone: str) -> ColumnElement[bool]:
+    """The patient's consent events: by id, and by number (events from before enrollment,
+    and those kept after an erasure)."""
+    return or_(ConsentEvent.patient_id == patient_id, ConsentEvent.phone == phone)
+
+
+def messages_of(patient_id: int, phone: str) -> ColumnElement[bool]:
+    """The patient's texts: by id, and by number (texts from before enrollment)."""
+    return or_(Message.patient_id == patient_id, Message.phone == phone)
 
 
 def is_upcoming(now: datetime) -> ColumnElement[bool]:

@@ -219,69 +219,115 @@ def _send(transport, pacer: Pacer, job: _Job, callback: str | None) -> tr.SendRe
         return tr.SendResult(tr.RETRY, error=type(exc).__name__, unknown=True)
 
 
-def reconcile(clock: Clock, stats: DispatchStats) -> None:
-    """Settle rows claimed longer ago than the lease: sent (Twilio has the text) or resend."""
-    config = current_app.config
-    transport = get_transport()
+@dataclass(frozen=True)
+class _Orphan:
+    job: _Job
+    due_at: datetime
+    attempts: int
+
+
+def _claim_orphans(clock: Clock) -> list[_Orphan]:
+    """Take the rows claimed longer ago than the lease; commits, so no transaction is
+    open while Twilio answers."""
     now = clock()
+    lease = timedelta(seconds=current_app.config["REMINDER_LEASE_SECONDS"])
     ids = _claim(
-        [
-            Reminder.status == CLAIMED,
-            Reminder.claimed_at < now - timedelta(seconds=config["REMINDER_LEASE_SECONDS"]),
-        ],
+        [Reminder.status == CLAIMED, Reminder.claimed_at < now - lease],
         {"claimed_at": now, "claimed_by": WORKER},
         limit=500,
     )
     if not ids:
-        return
-    rows = [(r.id, r.patient_id, r.body, r.due_at, r.attempts) for r in _load(ids)]
+        return []
+    rows = _load(ids)
     phones = dict(
         db.session.execute(
-            select(Patient.id, Patient.phone).where(Patient.id.in_({row[1] for row in rows}))
+            select(Patient.id, Patient.phone).where(Patient.id.in_({r.patient_id for r in rows}))
         ).all()
     )
-    db.session.commit()  # no transaction open while Twilio answers
-    for rid, pid, body, due_at, attempts in rows:
+    orphans = [
+        _Orphan(_Job(r.id, r.patient_id, phones[r.patient_id], r.body), r.due_at, r.attempts)
+        for r in rows
+    ]
+    db.session.commit()
+    return orphans
+
+
+def _found_at_twilio(transport, orphan: _Orphan, since: datetime) -> dict | None:  # noqa: ANN001
+    """Twilio's message with this body to this number that no row of ours records yet."""
+    listed = transport.list_recent(orphan.job.phone, since)
+    candidates = [m for m in listed if m.get("body") == orphan.job.body and m.get("sid")]
+    known = set(
+        db.session.scalars(
+            select(Message.twilio_sid).where(Message.twilio_sid.in_([m["sid"] for m in candidates]))
+        )
+    )
+    return next((m for m in candidates if m["sid"] not in known), None)
+
+
+def _settle(orphan: _Orphan, match: dict | None, clock: Clock, stats: DispatchStats) -> None:
+    """Sent (Twilio has it), failed (out of attempts) or back to planned; commits."""
+    reminder = db.session.get(Reminder, orphan.job.reminder_id)
+    if match is not None:
+        result = tr.SendResult(tr.SENT, sid=match["sid"], status=match.get("status"))
+        _record(orphan.job, result, clock(), stats)
+        stats.reconciled += 1
+    elif orphan.attempts >= current_app.config["SEND_MAX_ATTEMPTS"]:
+        reminder.status = FAILED
+        reminder.note = f"no answer from Twilio after {orphan.attempts} attempts"
+        stats.failed += 1
+    else:
+        reminder.status, reminder.note = PLANNED, "not found at Twilio after a crash: resending"
+        reminder.next_attempt_at = None
+        stats.resent += 1
+    log_event(
+        "reminder.reconciled", phone=orphan.job.phone, id=reminder.id, found=match is not None
+    )
+    db.session.commit()
+
+
+def reconcile(clock: Clock, stats: DispatchStats) -> None:
+    """Settle rows claimed longer ago than the lease: sent (Twilio has the text) or resend."""
+    transport = get_transport()
+    for orphan in _claim_orphans(clock):
+        since = clock.real(orphan.due_at) - RECONCILE_MARGIN
         try:
-            listed = transport.list_recent(phones[pid], clock.real(due_at) - RECONCILE_MARGIN)
+            match = _found_at_twilio(transport, orphan, since)
         except Exception as exc:  # Twilio unreachable: the lease runs again, then we retry
             log_event(
-                "reminder.reconcile_error", phone=phones[pid], id=rid, error=type(exc).__name__
+                "reminder.reconcile_error",
+                phone=orphan.job.phone,
+                id=orphan.job.reminder_id,
+                error=type(exc).__name__,
             )
             continue
-        candidates = [m for m in listed if m.get("body") == body and m.get("sid")]
-        known = set(
-            db.session.scalars(
-                select(Message.twilio_sid).where(
-                    Message.twilio_sid.in_([m["sid"] for m in candidates])
-                )
-            )
-        )
-        match = next((m for m in candidates if m["sid"] not in known), None)
-        reminder = db.session.get(Reminder, rid)
-        if match is not None:
-            result = tr.SendResult(tr.SENT, sid=match["sid"], status=match.get("status"))
-            _record(_Job(rid, pid, phones[pid], body), result, clock(), stats)
-            stats.reconciled += 1
-        elif attempts >= config["SEND_MAX_ATTEMPTS"]:
-            reminder.status = FAILED
-            reminder.note = f"no answer from Twilio after {attempts} attempts"
-            stats.failed += 1
-        else:
-            reminder.status, reminder.note = PLANNED, "not found at Twilio after a crash: resending"
-            reminder.next_attempt_at = None
-            stats.resent += 1
-        log_event("reminder.reconciled", phone=phones[pid], id=rid, found=match is not None)
-        db.session.commit()
+        _settle(orphan, match, clock, stats)
 
 
-def dispatch(now: datetime | None = None) -> DispatchStats:
-    """One pass: reconcile orphaned claims, then send everything due. Needs an app context."""
+def _claim_due(clock: Clock, limit: int) -> tuple[list[int], datetime]:
+    """Take up to `limit` rows due now (retries once their backoff is over); commits."""
+    t = clock()
+    ids = _claim(
+        [
+            Reminder.status == PLANNED,
+            Reminder.due_at <= t,
+            Reminder.due_at >= t - grace(current_app.config),
+            or_(Reminder.next_attempt_at.is_(None), Reminder.next_attempt_at <= t),
+        ],
+        {
+            "status": CLAIMED,
+            "claimed_at": t,
+            "claimed_by": WORKER,
+            "attempts": Reminder.attempts + 1,
+        },
+        limit=limit,
+    )
+    return ids, t
+
+
+def _send_due(clock: Clock, stats: DispatchStats) -> None:
+    """Claim, check and send due rows from a paced thread pool; record each outcome here in
+    the main thread, committing as results come."""
     config = current_app.config
-    clock = Clock(now)
-    stats = DispatchStats()
-    reconcile(clock, stats)
-
     rate, concurrency = config["SEND_RATE_PER_SECOND"], config["SEND_CONCURRENCY"]
     # About two seconds of sending per claim: small enough that a claimed row is sent
     # long before its lease runs out, large enough to keep every thread busy.
@@ -292,22 +338,7 @@ def dispatch(now: datetime | None = None) -> DispatchStats:
     with ThreadPoolExecutor(concurrency, thread_name_prefix="reminder-send") as pool:
         while more or pending:
             if more and len(pending) < chunk:
-                t = clock()
-                ids = _claim(
-                    [
-                        Reminder.status == PLANNED,
-                        Reminder.due_at <= t,
-                        Reminder.due_at >= t - grace(config),
-                        or_(Reminder.next_attempt_at.is_(None), Reminder.next_attempt_at <= t),
-                    ],
-                    {
-                        "status": CLAIMED,
-                        "claimed_at": t,
-                        "claimed_by": WORKER,
-                        "attempts": Reminder.attempts + 1,
-                    },
-                    limit=chunk,
-                )
+                ids, t = _claim_due(clock, chunk)
                 more = bool(ids)
                 for job in _prepare(ids, t, stats):
                     pending[pool.submit(_send, transport, pacer, job, callback)] = job
@@ -316,6 +347,14 @@ def dispatch(now: datetime | None = None) -> DispatchStats:
             for future in done:
                 _record(pending.pop(future), future.result(), clock(), stats)
             db.session.commit()
+
+
+def dispatch(now: datetime | None = None) -> DispatchStats:
+    """One pass: reconcile orphaned claims, then send everything due. Needs an app context."""
+    clock = Clock(now)
+    stats = DispatchStats()
+    reconcile(clock, stats)
+    _send_due(clock, stats)
     if stats.summary():
         log_event("reminders.dispatched", **vars(stats))
     return stats

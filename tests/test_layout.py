@@ -36,3 +36,10 @@ def _importers_of(package: str, top: str) -> list[str]:
 )
 def test_no_module_imports_against_the_arrows(package: str, forbidden: str) -> None:
     assert _importers_of(package, forbidden) == []
+
+
+def test_every_code_folder_has_an_init_so_a_non_editable_install_ships_it() -> None:
+    tops = ("bot", "content", "schedules")
+    folders = {p.parent for top in tops for p in (ROOT / top).rglob("*.py")}
+    missing = [f.relative_to(ROOT) for f in sorted(folders) if not (f / "__init__.py").exists()]
+    assert missing == []

@@ -263,3 +263,15 @@ def test_any_set_of_scans_gives_a_plan_within_the_rules(app, tz, scans):
             else:
                 assert row.status == SKIPPED and row.note
         _no_cap_broken(patient)
+
+
+def test_the_plan_is_a_pure_function_of_patient_scans_settings_and_now(app, now):
+    """No app context, no database: plan_reminders only reads its arguments."""
+    from bot.reminders.planner import plan_reminders
+
+    patient = Patient(id=1, phone="+16145550123", status="active", timezone="America/Chicago")
+    scan = Scan(id=7, patient_id=1, scheduled_at=now + timedelta(days=11, hours=3), kind="CT")
+    plan = plan_reminders(patient, [scan], [], dict(app.config), now)
+    assert [(r.key, r.note) for r in plan.rows] == [((7, 7), None), ((7, 1), None)]
+    assert [f"{to_local(r.due_at, 'America/Chicago'):%H:%M}" for r in plan.rows] == ["10:00"] * 2
+    assert plan.detached == [] and plan.stale == []

@@ -5,11 +5,11 @@ from __future__ import annotations
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from sqlalchemy import select
 
 from bot.extensions import db
-from bot.models import ACTIVE, PLANNED, Patient, Scan
+from bot.models import ACTIVE, PLANNED, Scan
 from bot.phones import normalize_phone
+from bot.queries import patient_by_phone
 from bot.reminders.planner import upcoming
 from bot.sms.segments import segment_info
 from bot.timeutil import format_when, to_local
@@ -25,7 +25,7 @@ def reminders_cli() -> None:
 def preview_command(phone: str) -> None:
     """Show PHONE's upcoming reminders: local time, status and the exact text."""
     number = normalize_phone(phone, current_app.config["DEFAULT_REGION"])
-    patient = db.session.scalars(select(Patient).where(Patient.phone == number)).first()
+    patient = patient_by_phone(number) if number else None
     if patient is None:
         raise click.ClickException(f"no patient with phone {phone}")
     tz = patient.timezone

@@ -5,12 +5,13 @@ Each function changes the database only; the caller audits and commits.
 
 from __future__ import annotations
 
-from sqlalchemy import delete, or_, update
+from sqlalchemy import delete, update
 
 from bot.extensions import db
 from bot.models import ConsentEvent, Message, Patient, Reminder, Scan
 from bot.patients.consent import opt_out
 from bot.patients.status import PatientStatus
+from bot.queries import consent_of, messages_of
 from bot.reminders.planner import cancel_planned_reminders, replan
 
 
@@ -52,13 +53,13 @@ def erase(patient: Patient) -> int:
     events the patient's own text produced (it quotes their words).
     """
     pid, phone = patient.id, patient.phone
-    mine = or_(ConsentEvent.patient_id == pid, ConsentEvent.phone == phone)
+    mine = consent_of(pid, phone)
     db.session.execute(
         update(ConsentEvent).where(mine, ConsentEvent.source == "sms").values(detail="")
     )
     db.session.execute(update(ConsentEvent).where(mine).values(patient_id=None))
     db.session.execute(
-        delete(Message).where(or_(Message.patient_id == pid, Message.phone == phone))
+        delete(Message).where(messages_of(pid, phone))
     )
     db.session.execute(delete(Reminder).where(Reminder.patient_id == pid))
     db.session.execute(delete(Scan).where(Scan.patient_id == pid))

@@ -13,7 +13,8 @@ moment already past the grace period is recorded `skipped`, never sent late.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -45,21 +46,127 @@ AFTER_SCAN = "would fall after the scan"
 TOO_LATE = "its time had passed when it was planned"
 
 
-@dataclass
-class _Slot:
+@dataclass(frozen=True)
+class PlannedRow:
+    """What the row for one (scan, offset) should be: planned, or skipped and why."""
+
     scan: Scan
     offset_days: int
     due_at: datetime
     note: str | None = None  # why it is skipped; None: planned
 
+    @property
+    def key(self) -> tuple[int, int]:
+        return (self.scan.id, self.offset_days)
 
-def slot_time(scan_at: datetime, offset_days: int, tz: str) -> datetime:
+
+@dataclass(frozen=True)
+class Plan:
+    rows: list[PlannedRow]  # by due time
+    detached: list[tuple[Reminder, int]]  # (row, scan id): sent before the scan moved
+    stale: list[Reminder]  # rows whose moment is no longer in the plan
+
+
+def slot_time(scan_at: datetime, offset_days: int, tz: str, settings: Mapping) -> datetime:
     """REMINDER_LOCAL_TIME on the local day `offset_days` before the scan, out of quiet
     hours. Computed on the local calendar, so it stays 10:00 across a DST change."""
-    config = current_app.config
     day = to_local(scan_at, tz).date() - timedelta(days=offset_days)
-    due = to_utc(datetime.combine(day, hhmm(config["REMINDER_LOCAL_TIME"])), tz)
-    return next_allowed(due, tz, config)
+    due = to_utc(datetime.combine(day, hhmm(settings["REMINDER_LOCAL_TIME"])), tz)
+    return next_allowed(due, tz, settings)
+
+
+def plan_reminders(
+    patient: Patient,
+    scans: list[Scan],
+    existing: list[Reminder],
+    settings: Mapping,
+    now: datetime,
+) -> Plan:
+    """The plan for an opted-in patient's upcoming `scans`, given the reminder rows that
+    already exist. Pure: reads its arguments, changes nothing (apply_plan writes it)."""
+    by_slot = {(r.scan_id, r.offset_days): r for r in existing if r.scan_id is not None}
+    slots, detached = _slots(patient, scans, by_slot, settings, now)
+    fixed = [r.due_at for r in existing if r.status in (SENT, CLAIMED)]
+    slots = _capped(slots, fixed, patient.timezone, settings)
+    gone = {(row.scan_id, row.offset_days) for row, _ in detached}
+    stale = [
+        row
+        for key, row in by_slot.items()
+        if key not in slots
+        and key not in gone
+        and (row.status == PLANNED or (row.status == SKIPPED and row.due_at > now))
+    ]
+    return Plan(sorted(slots.values(), key=lambda s: s.due_at), detached, stale)
+
+
+def _slots(
+    patient: Patient, scans: list[Scan], by_slot: dict, settings: Mapping, now: datetime
+) -> tuple[dict[tuple[int, int], PlannedRow], list[tuple[Reminder, int]]]:
+    """A PlannedRow per (scan, offset) the plan may still write, and the sent rows whose
+    scan has moved since (kept as history; the new moment gets a row of its own)."""
+    slots, detached = {}, []
+    for scan in scans:
+        for offset in settings["REMINDER_OFFSETS_DAYS"]:
+            due = slot_time(scan.scheduled_at, offset, patient.timezone, settings)
+            note = None
+            if due >= scan.scheduled_at:
+                note = AFTER_SCAN
+            elif is_missed(due, now, settings):
+                note = TOO_LATE
+            row = by_slot.get((scan.id, offset))
+            if row is not None and row.status not in _REWRITABLE:
+                if row.status != SENT or row.due_at == due or note:
+                    continue  # done or in flight for this moment
+                detached.append((row, scan.id))
+            slots[(scan.id, offset)] = PlannedRow(scan, offset, due, note)
+    return slots, detached
+
+
+def _capped(
+    slots: dict[tuple[int, int], PlannedRow], fixed: list[datetime], tz: str, settings: Mapping
+) -> dict[tuple[int, int], PlannedRow]:
+    """The caps decide which reminder gives way: nearest to its scan first, then the
+    earlier scan (see bot.reminders.caps)."""
+    candidates = sorted(
+        (s for s in slots.values() if s.note is None),
+        key=lambda s: (s.offset_days, s.scan.scheduled_at),
+    )
+    verdict = apply_caps(((s.key, s.due_at) for s in candidates), fixed, tz, settings)
+    return {k: replace(s, note=verdict[k]) if k in verdict else s for k, s in slots.items()}
+
+
+def apply_plan(patient: Patient, plan: Plan, existing: list[Reminder]) -> None:
+    """Write the plan: one row per (scan, offset), rewritten in place; texts composed now
+    so a preview shows them exactly. The caller commits."""
+    for row, scan_id in plan.detached:
+        row.scan_id, row.note = None, f"sent before scan {scan_id} moved"
+    gone = {id(row) for row, _ in plan.detached}
+    by_slot = {
+        (r.scan_id, r.offset_days): r
+        for r in existing
+        if r.scan_id is not None and id(r) not in gone
+    }
+    cursor = patient.question_cursor
+    for slot in plan.rows:
+        row = by_slot.get(slot.key)
+        if slot.note == TOO_LATE and row and row.status == SKIPPED and row.due_at == slot.due_at:
+            continue  # already recorded as missed: keep its note
+        if row is None:
+            row = Reminder(patient_id=patient.id, scan_id=slot.scan.id)
+            row.offset_days = slot.offset_days
+            db.session.add(row)
+        elif row.status != PLANNED or row.due_at != slot.due_at:
+            # A new moment starts a fresh series of attempts.
+            row.attempts, row.next_attempt_at, row.error_code = 0, None, None
+        row.due_at, row.note = slot.due_at, slot.note
+        if slot.note is None:
+            composed = compose_reminder(patient, slot.scan, cursor)
+            cursor += composed.questions_used
+            row.status, row.body = PLANNED, composed.body
+        else:
+            row.status, row.body = SKIPPED, ""
+    for row in plan.stale:
+        row.status, row.note = CANCELLED, "scan no longer scheduled at this time"
 
 
 def cancel_planned_reminders(patient: Patient, note: str) -> None:
@@ -77,96 +184,39 @@ def _lock(patient: Patient) -> None:
     db.session.execute(select(Patient.id).where(Patient.id == patient.id).with_for_update())
 
 
+def _rows_that_matter(patient: Patient, scans: list[Scan], now: datetime) -> list[Reminder]:
+    """This patient's rows that can change or count toward a cap: never all history."""
+    return list(
+        db.session.scalars(
+            select(Reminder).where(
+                Reminder.patient_id == patient.id,
+                or_(
+                    Reminder.scan_id.in_([s.id for s in scans]),
+                    Reminder.due_at >= now - WEEK - timedelta(days=1),
+                ),
+            )
+        )
+    )
+
+
 def replan(patient: Patient, now: datetime | None = None) -> None:
     """Recompute the patient's planned reminders from their scans. Caller commits."""
     now = now or utcnow()
-    config = current_app.config
     db.session.flush()
     _lock(patient)
-
     if patient.status != ACTIVE:
         cancel_planned_reminders(patient, f"patient is {patient.status}")
         return
-
     scans = upcoming_scans(patient, now)
-    # This patient's rows that can change or count toward a cap: bounded, never all history.
-    rows = db.session.scalars(
-        select(Reminder).where(
-            Reminder.patient_id == patient.id,
-            or_(
-                Reminder.scan_id.in_([s.id for s in scans]),
-                Reminder.due_at >= now - WEEK - timedelta(days=1),
-            ),
-        )
-    ).all()
-    by_slot = {(r.scan_id, r.offset_days): r for r in rows if r.scan_id is not None}
-
-    slots: dict[tuple[int, int], _Slot] = {}
-    for scan in scans:
-        for offset in config["REMINDER_OFFSETS_DAYS"]:
-            slot = _Slot(scan, offset, slot_time(scan.scheduled_at, offset, patient.timezone))
-            if slot.due_at >= scan.scheduled_at:
-                slot.note = AFTER_SCAN
-            elif is_missed(slot.due_at, now, config):
-                slot.note = TOO_LATE
-            row = by_slot.get((scan.id, offset))
-            if row is not None and row.status not in _REWRITABLE:
-                if row.status != SENT or row.due_at == slot.due_at or slot.note:
-                    continue  # done or in flight for this moment
-                # Sent for the scan's earlier date: keep it as history, plan the new one.
-                row.scan_id = None
-                row.note = f"sent before scan {scan.id} moved"
-                del by_slot[(scan.id, offset)]
-            slots[(scan.id, offset)] = slot
-
-    # Nearest-to-its-scan first, then the earlier scan: see bot.reminders.caps.
-    candidates = sorted(
-        (s for s in slots.values() if s.note is None),
-        key=lambda s: (s.offset_days, s.scan.scheduled_at),
-    )
-    fixed = [r.due_at for r in rows if r.status in (SENT, CLAIMED)]
-    verdict = apply_caps(
-        (((s.scan.id, s.offset_days), s.due_at) for s in candidates),
-        fixed,
-        patient.timezone,
-        config,
-    )
-    for key, reason in verdict.items():
-        slots[key].note = reason
-
-    cursor = patient.question_cursor
-    for key, slot in sorted(slots.items(), key=lambda kv: kv[1].due_at):
-        row = by_slot.get(key)
-        if slot.note == TOO_LATE and row and row.status == SKIPPED and row.due_at == slot.due_at:
-            continue  # already recorded as missed: keep its note
-        if row is None:
-            row = Reminder(
-                patient_id=patient.id, scan_id=slot.scan.id, offset_days=slot.offset_days
-            )
-            db.session.add(row)
-        elif row.status != PLANNED or row.due_at != slot.due_at:
-            # A new moment starts a fresh series of attempts.
-            row.attempts, row.next_attempt_at, row.error_code = 0, None, None
-        row.due_at = slot.due_at
-        row.note = slot.note
-        if slot.note is None:
-            composed = compose_reminder(patient, slot.scan, cursor)
-            cursor += composed.questions_used
-            row.status, row.body = PLANNED, composed.body
-        else:
-            row.status, row.body = SKIPPED, ""
-
-    for key, row in by_slot.items():
-        if key in slots or row.status not in (PLANNED, SKIPPED):
-            continue
-        if row.status == PLANNED or row.due_at > now:
-            row.status, row.note = CANCELLED, "scan no longer scheduled at this time"
+    existing = _rows_that_matter(patient, scans, now)
+    plan = plan_reminders(patient, scans, existing, current_app.config, now)
+    apply_plan(patient, plan, existing)
     db.session.flush()
     log_event(
         "reminders.replanned",
         phone=patient.phone,
-        planned=sum(1 for s in slots.values() if s.note is None),
-        skipped=sum(1 for s in slots.values() if s.note),
+        planned=sum(1 for s in plan.rows if s.note is None),
+        skipped=sum(1 for s in plan.rows if s.note),
     )
 
 

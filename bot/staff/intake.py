@@ -105,28 +105,7 @@ def apply(intake: Intake, *, actor: str, source: str) -> Applied:
         source=source,
     )
     patient = result.patient
-    if intake.treatment_start is not None:
-        patient.treatment_start = datetime.combine(intake.treatment_start, datetime.min.time())
-        patient.rhythm_first_weeks = intake.rhythm_first_weeks
-        patient.rhythm_every_weeks = intake.rhythm_every_weeks
-    scan_added = False
-    if intake.scan_at is not None and not _has_scan(patient, intake):
-        scan = add_scan(patient, intake.scan_at, intake.scan_kind)
-        scan_added = True
-        audit.record(
-            "scan.add", audit.patient_target(patient.id), f"scan:{scan.id} {scan.kind}", actor
-        )
-    if intake.scan_at is None and intake.treatment_start is not None:
-        # No date given: book the first scan of the rhythm (the clock books the ones after).
-        scan = apply_rhythm(patient, kind=intake.scan_kind)
-        if scan is not None:
-            scan_added = True
-            audit.record(
-                "scan.add",
-                audit.patient_target(patient.id),
-                f"scan:{scan.id} {scan.kind} from the rescan rhythm",
-                actor,
-            )
+    scan_added = _book_scan(patient, intake, actor)
     audit.record(
         "patient.enroll",
         audit.patient_target(patient.id),
@@ -134,6 +113,27 @@ def apply(intake: Intake, *, actor: str, source: str) -> Applied:
         actor,
     )
     return Applied(patient, result.created, result.invited, scan_added)
+
+
+def _book_scan(patient: Patient, intake: Intake, actor: str) -> bool:
+    """Store the rhythm and add the scan given, else the rhythm's first; True if one was
+    added (and audited)."""
+    if intake.treatment_start is not None:
+        patient.treatment_start = datetime.combine(intake.treatment_start, datetime.min.time())
+        patient.rhythm_first_weeks = intake.rhythm_first_weeks
+        patient.rhythm_every_weeks = intake.rhythm_every_weeks
+    scan, why = None, ""
+    if intake.scan_at is not None and not _has_scan(patient, intake):
+        scan = add_scan(patient, intake.scan_at, intake.scan_kind)
+    elif intake.scan_at is None and intake.treatment_start is not None:
+        # No date given: book the first scan of the rhythm (the clock books the ones after).
+        scan = apply_rhythm(patient, kind=intake.scan_kind)
+        why = " from the rescan rhythm"
+    if scan is None:
+        return False
+    target = audit.patient_target(patient.id)
+    audit.record("scan.add", target, f"scan:{scan.id} {scan.kind}{why}", actor)
+    return True
 
 
 def _has_scan(patient: Patient, intake: Intake) -> bool:

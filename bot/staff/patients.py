@@ -6,7 +6,7 @@ import re
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import exists, func, select
 from werkzeug.wrappers import Response
 
 from bot.extensions import db
@@ -20,7 +20,7 @@ from bot.models import (
     utcnow,
 )
 from bot.patients import lifecycle
-from bot.queries import is_upcoming
+from bot.queries import consent_of, is_upcoming, messages_of
 from bot.reminders.scans import add_scan, cancel_scan, move_scan
 from bot.staff import audit, bp, intake
 from bot.staff.forms import OTHER_ZONE, EnrollForm, EraseForm, MoveScanForm, ScanForm
@@ -138,13 +138,13 @@ def patient(patient_id: int) -> str:
     # first, so what the page shows isn't expired by the commit.
     audit.record("patient.view", audit.patient_target(p.id))
     db.session.commit()
-    mine = or_(Message.patient_id == p.id, Message.phone == p.phone)
+    mine = messages_of(p.id, p.phone)
     thread = db.session.scalars(
         select(Message).where(mine).order_by(Message.created_at, Message.id)
     ).all()
     consent = db.session.scalars(
         select(ConsentEvent)
-        .where(or_(ConsentEvent.patient_id == p.id, ConsentEvent.phone == p.phone))
+        .where(consent_of(p.id, p.phone))
         .order_by(ConsentEvent.created_at, ConsentEvent.id)
     ).all()
     reminders = db.session.scalars(
