@@ -118,3 +118,11 @@ def test_dates_in_spanish_do_not_depend_on_the_machine_locale() -> None:
     when = datetime(2028, 2, 29, 16, 0)
     assert format_when(when, "America/New_York", "es") == "mar 29 feb a las 11:00 AM"
     assert format_when(when, "America/New_York") == "Tue Feb 29 at 11:00 AM"
+
+
+def test_a_short_english_text_does_not_flip_a_spanish_speaker(app, phone: Phone) -> None:
+    _patient(app, phone, language="es")
+    phone.text("ok thanks")
+    assert _language_of(app, phone) == "es"
+    phone.text("can you tell me about clinical trials please")
+    assert _language_of(app, phone) == "en"

@@ -15,6 +15,9 @@ from bot.conversation.text import normalize
 
 MIN_CONFIDENCE = 0.75
 MIN_CONFIDENCE_ONE_WORD = 0.95  # "gracias" is clearly Spanish; "si" or "ok" could be either
+# A short text is answered in its language but does not change the patient's ("ok thanks"
+# from a Spanish speaker); a sentence does.
+MIN_WORDS_TO_REMEMBER = 3
 _CODES = {Language.ENGLISH: "en", Language.SPANISH: "es"}
 # Texting one of these switches the patient's language.
 SWITCH_WORDS = {

@@ -103,7 +103,8 @@ class Pipeline:
         detected, switch_to = language.detect(text), language.switch(text)
         reply_in = switch_to or _reply_language(ctx.language, said, hit, detected)
         decision = self._decide(text, replace(ctx, language=reply_in), said, hit, switch_to)
-        remember = switch_to or detected
+        long_enough = len(normalize(text).split()) >= language.MIN_WORDS_TO_REMEMBER
+        remember = switch_to or (detected if long_enough else None)
         changed = remember if remember and remember != ctx.language else None
         return replace(decision, language=reply_in, new_language=changed)
 
