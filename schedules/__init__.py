@@ -1,7 +1,5 @@
-"""Time: plan reminders from scans and dispatch them when due (the `clock` process).
-
-planner (scans -> reminder rows) · windows (quiet hours, grace) · caps (1 a day, 3 a week)
-· message (the text) · rhythm (next scan from the rescan rhythm) · dispatcher (claim,
-send, record, reconcile) · pacer (messages per second) · backoff (retry delays) · clock
-(the tick, APScheduler) · cli (`flask reminders ...`).
+"""The clock process only: on each tick, drive the reminder domain (bot.reminders) and send
+what is due. clock (the tick, APScheduler) · dispatcher (claim, send, record, reconcile) ·
+pacer (messages per second) · backoff (retry delays). Planning lives in bot.reminders;
+this package uses bot, never the other way round.
 """

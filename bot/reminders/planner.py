@@ -1,9 +1,11 @@
 """Scans -> reminder rows (the outbox), and the planner's share of each clock tick.
 
-`replan(patient)` is the one place a patient's reminders are decided. It runs whenever a
-scan is added, moved or cancelled (bot.reminders.scans), when a patient opts in (YES/START), and
-from the staff console. Each (scan, offset) has one row, rewritten in place as the plan
-changes; rows already sent, in flight or failed are history and never rewritten.
+`plan_reminders()` decides, as a pure function of the patient, their upcoming scans, the
+rows already there, the settings and `now`; `apply_plan()` writes what it decided;
+`replan(patient)` loads, plans and applies. It runs whenever a scan is added, moved or
+cancelled (bot.reminders.scans), when a patient opts in (YES/START) or is resumed. Each
+(scan, offset) has one row, rewritten in place as the plan changes; rows already sent, in
+flight or failed are history and never rewritten.
 
 Rules, each applied here and defined once elsewhere: only opted-in patients get
 reminders; the moment is REMINDER_LOCAL_TIME in the patient's zone, shifted out of quiet
