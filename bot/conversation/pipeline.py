@@ -21,6 +21,7 @@ from bot.conversation.text import normalize, words
 from bot.conversation.understanding.features import emoji_tokens
 from bot.conversation.understanding.model import Classifier, Prediction, default_classifier
 from bot.models import ACTIVE, PENDING, STOPPED
+from bot.patients.status import ConsentKind
 from content import DEFAULT_LANGUAGE, Content
 
 # Flags shown in the staff inbox.
@@ -66,7 +67,7 @@ class Decision:
     topic: str
     body: str | None  # None: send nothing
     new_status: str | None = None
-    consent: str | None = None  # "opt_in" or "opt_out": a consent event to record
+    consent: ConsentKind | None = None  # a consent event to record (opt-in or opt-out)
     flag: str | None = None  # staff inbox flag
     detail: str = ""  # why (keyword, red-flag phrase), for the record
     why: Why = Why("none")
@@ -152,11 +153,16 @@ class Pipeline:
             return self._stop(ctx, flag, why)
         if kind in ("start", "yes") and ctx.status == STOPPED:
             return Decision(
-                "start", self.render("start", ctx.language), ACTIVE, "opt_in", detail=kind, why=why
+                "start",
+                self.render("start", ctx.language),
+                ACTIVE,
+                ConsentKind.OPT_IN,
+                detail=kind,
+                why=why,
             )
         if kind in ("start", "yes"):
             key = "yes" if ctx.status == PENDING else {"yes": "yes_nothing_pending"}.get(kind, kind)
-            new, consent = (ACTIVE, "opt_in") if ctx.status == PENDING else (None, None)
+            new, consent = (ACTIVE, ConsentKind.OPT_IN) if ctx.status == PENDING else (None, None)
             return Decision(
                 kind, self.render(key, ctx.language), new, consent, detail=kind, why=why
             )
@@ -171,7 +177,11 @@ class Pipeline:
     def _stop(self, ctx: Context, flag: safety.RedFlag | None, why: Why) -> Decision:
         """An opt-out always takes effect. When the same text is an emergency or a death,
         that reply goes instead of the plain confirmation (it says what matters more)."""
-        change = {"new_status": STOPPED, "consent": "opt_out", "detail": why.words[0][:40]}
+        change = {
+            "new_status": STOPPED,
+            "consent": ConsentKind.OPT_OUT,
+            "detail": why.words[0][:40],
+        }
         if flag and flag.family == safety.BEREAVEMENT:
             body = self.render("bereavement_stop", ctx.language)
             return Decision("bereavement", body, flag=FLAG_BEREAVEMENT, why=why, **change)
