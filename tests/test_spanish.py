@@ -14,6 +14,7 @@ from bot.models import Message, Patient, Scan
 from bot.reminders.message import compose_reminder
 from bot.sms.segments import segment_info
 from bot.timeutil import format_when
+from content import load_content
 from tests.conftest import Phone
 
 
@@ -126,3 +127,78 @@ def test_a_short_english_text_does_not_flip_a_spanish_speaker(app, phone: Phone)
     assert _language_of(app, phone) == "es"
     phone.text("can you tell me about clinical trials please")
     assert _language_of(app, phone) == "en"
+
+
+# --- whole conversations through the signed webhook ------------------------------------
+
+
+def test_a_spanish_conversation_from_opt_in_to_alto(app, runner, phone: Phone, now) -> None:  # noqa: ANN001
+    from bot.models import Reminder
+
+    result = runner.invoke(
+        args=["patients", "enroll", phone.number, "--lang", "es", "--scan", "2027-01-20T09:30"]
+    )
+    assert result.exit_code == 0, result.output
+    assert app.extensions["nextsteps.transport"].sent[-1]["body"] == _say(
+        app, "opt_in_request", "es"
+    )
+    assert phone.text("si") == _say(app, "yes", "es")
+    with app.app_context():
+        reminders = db.session.scalars(select(Reminder.body)).all()
+    assert reminders and all("ALTO" in body and "escaner" in body for body in reminders)
+    assert all(segment_info(body).segments <= 2 for body in reminders)
+    assert phone.text("que es un ensayo clinico?") == _topic(app, "trials", "es").body
+    assert phone.text("MAS") == _topic(app, "trials", "es").more
+    assert phone.text("ALTO") == _say(app, "stop", "es")
+    assert _language_of(app, phone) == "es"
+    with app.app_context():
+        assert db.session.scalars(select(Patient.status)).one() == "stopped"
+        assert set(db.session.scalars(select(Reminder.status))) == {"cancelled"}
+
+
+def test_a_mixed_language_household_gets_each_text_in_its_language(app, phone: Phone) -> None:
+    _patient(app, phone, language="es")
+    # Mom writes in Spanish, her son in English, from the same number.
+    assert (
+        phone.text("mi mama quiere saber que es el hospicio") == _topic(app, "hospice", "es").body
+    )
+    assert phone.text("what are palliative care options for my mom") == (
+        _topic(app, "palliative", "en").body
+    )
+    assert phone.text("HOSPICIO") == _topic(app, "hospice", "es").body
+
+
+SPANISH_INTENTS = [
+    ("AYUDA", "help"),
+    ("gracias por la informacion", "thanks"),
+    ("cuanto tiempo le queda a mi papa?", "prognosis"),
+    ("mi esposo fallecio anoche", "bereavement"),
+    ("cuando es mi proximo escaner?", "next_scan"),
+    ("me falta el aire y me duele el pecho", "urgent"),
+    ("ya no quiero vivir", "urgent"),
+    ("a que hora abre el estacionamiento del hospital?", "unknown"),
+]
+
+
+@pytest.mark.parametrize("text,topic", SPANISH_INTENTS)
+def test_every_service_intent_answers_in_spanish(app, phone: Phone, text: str, topic: str) -> None:
+    reply = phone.text(text)
+    with app.app_context():
+        row = db.session.execute(
+            select(Message.topic, Message.language).where(Message.direction == "outbound")
+        ).one()
+    assert tuple(row) == (topic, "es")
+    assert segment_info(reply).encoding == "GSM-7" and segment_info(reply).segments <= 2
+
+
+@pytest.mark.parametrize(
+    "topic_id", sorted(load_content().in_language("es").topics), ids=lambda t: t
+)
+def test_every_topic_answers_in_spanish_to_its_spanish_keyword(
+    app, phone: Phone, topic_id: str
+) -> None:
+    topic = _topic(app, topic_id, "es")
+    reply = phone.text(topic.keywords[0])
+    assert reply == topic.body
+    info = segment_info(reply)
+    assert info.encoding == "GSM-7" and info.segments <= 2
