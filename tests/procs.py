@@ -20,7 +20,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_http(url: str, timeout: float = 30.0) -> None:
+def wait_http(url: str, timeout: float = 90.0) -> None:
+    """Poll until the server answers; the deadline only bounds start-up (each worker
+    trains the classifier and loads the language models), it asserts nothing."""
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -52,6 +54,9 @@ def gunicorn(app: str, env: dict[str, str], workers: int = 2, threads: int = 1):
         # heartbeat file's times disagree and the arbiter would kill healthy workers.
         "--timeout",
         "0",
+        # As in the Procfile: the app (and the classifier it trains) is built once in the
+        # master and shared by the forked workers.
+        "--preload",
         app,
     ]
     full_env = {**os.environ, "PYTHONPATH": str(ROOT), **env}

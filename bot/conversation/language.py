@@ -28,7 +28,10 @@ SWITCH_WORDS = {
 
 @lru_cache(maxsize=1)
 def _detector() -> LanguageDetector:
-    builder = LanguageDetectorBuilder.from_languages(*_CODES)
+    # Low-accuracy mode (trigram models): 25 MB instead of about 130 MB per worker, and on
+    # the corpus it agrees with the full models on 96 % of texts (most of the rest are
+    # texts one mode calls too short to judge), flipping 8 of 4,600.
+    builder = LanguageDetectorBuilder.from_languages(*_CODES).with_low_accuracy_mode()
     return builder.with_preloaded_language_models().build()
 
 
