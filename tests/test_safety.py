@@ -135,3 +135,28 @@ def test_bereavement_from_a_stopped_number_is_silent_but_flagged(app, phone) -> 
     with app.app_context():
         msg = db.session.scalars(select(Message).where(Message.direction == "inbound")).one()
     assert msg.flag == "bereavement" and msg.topic == "silenced"
+
+
+def test_the_rule_shortcut_never_changes_an_answer() -> None:
+    """Rules are skipped when the text lacks the words they need; over every corpus text,
+    the answer is the same as running every rule."""
+    import re
+
+    from bot.conversation import safety
+    from bot.conversation.text import negated, normalize
+    from bot.conversation.understanding import corpus
+
+    def every_rule(text: str) -> safety.RedFlag | None:
+        norm = normalize(text)
+        for family in (SELF_HARM, URGENT, BEREAVEMENT):
+            for pattern, _ in safety._COMPILED[family]:
+                for match in re.finditer(pattern, norm):
+                    if negated(norm, match.start()) or safety._over(norm, *match.span(), family):
+                        continue
+                    return safety.RedFlag(family, match.group(0))
+        return None
+
+    texts = [ex.text for ex in corpus.training_examples() + corpus.heldout_examples()]
+    assert [red_flag(t) for t in texts] == [every_rule(t) for t in texts]
+    shortcuts = [anchors for rules in safety._COMPILED.values() for _, anchors in rules]
+    assert sum(a is not None for a in shortcuts) > len(shortcuts) / 2

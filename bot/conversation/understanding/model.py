@@ -99,20 +99,21 @@ class Classifier:
 
     def decision(self, text: str) -> np.ndarray:
         idx, values = self._vector(text)
-        return values @ self._weights[idx] + self._bias if idx else self._bias.copy()
+        return values @ np.take(self._weights, idx, axis=0) + self._bias
 
     def predict(self, text: str) -> Prediction:
         idx, values = self._vector(text)
-        scores = values @ self._weights[idx] + self._bias if idx else self._bias
-        order = np.argsort(-scores)
-        best = int(order[0])
-        pushes = values * self._weights[idx, best] if idx else values
+        rows = np.take(self._weights, idx, axis=0)  # one row of label weights per feature
+        scores = values @ rows + self._bias
+        ranking = sorted(zip(self.labels, scores.tolist(), strict=True), key=lambda kv: -kv[1])
+        best = self.labels.index(ranking[0][0])
+        pushes = values * rows[:, best]
         strongest = np.argpartition(-pushes, 12)[:12] if len(pushes) > 12 else range(len(idx))
         top = [idx[i] for i in sorted(strongest, key=lambda i: -pushes[i]) if pushes[i] > 0]
         return Prediction(
-            label=self.labels[best],
-            score=float(scores[best]),
-            ranking=tuple((self.labels[i], float(scores[i])) for i in order),
+            label=ranking[0][0],
+            score=ranking[0][1],
+            ranking=tuple(ranking),
             evidence=_readable(self._names[j] for j in top),
         )
 
