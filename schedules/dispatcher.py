@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 import os
 import socket
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -174,7 +175,6 @@ def _prepare(ids: list[int], now: datetime, stats: DispatchStats) -> list[_Job]:
 def _record(job: _Job, result: tr.SendResult, now: datetime) -> str:
     """Apply one send's outcome to the reminder (and patient); the DispatchStats field it
     counts in. The caller commits."""
-    config = current_app.config
     reminder = db.session.get(Reminder, job.reminder_id)
     patient = db.session.get(Patient, job.patient_id)
     if reminder is None or patient is None:  # erased while the text was on its way
@@ -189,23 +189,8 @@ def _record(job: _Job, result: tr.SendResult, now: datetime) -> str:
         # Twilio may have it: stay claimed; reconcile asks Twilio once the lease runs out.
         reminder.note = f"no answer from Twilio ({result.error}): will check before resending"
         counted = "unknown"
-    elif result.outcome == tr.RETRY and reminder.attempts < config["SEND_MAX_ATTEMPTS"]:
-        reminder.status = PLANNED
-        reminder.next_attempt_at = now + retry_delay(
-            reminder.attempts, config["SEND_RETRY_BASE_SECONDS"]
-        )
-        reminder.note = (
-            f"attempt {reminder.attempts} failed ({result.error_code or result.error}): will retry"
-        )
-        counted = "retried"
     else:
-        # Permanent, or out of attempts: 21610 stops the patient, a bad number is flagged.
-        record_outbound(job.phone, job.body, result, patient, reminder.id, TOPIC)
-        apply_send_failure(patient, result)
-        reminder.status = FAILED
-        note = f"{result.outcome} after {reminder.attempts} attempt(s): {result.error}"
-        reminder.note = note[:200]
-        counted = "failed"
+        counted = _retry_or_fail(job, result, reminder, patient, now)
     log_event(
         "reminder.send",
         phone=job.phone,
@@ -215,6 +200,29 @@ def _record(job: _Job, result: tr.SendResult, now: datetime) -> str:
         status=reminder.status,
     )
     return counted
+
+
+def _retry_or_fail(
+    job: _Job, result: tr.SendResult, reminder: Reminder, patient: Patient, now: datetime
+) -> str:
+    """A send Twilio refused: back to planned with backoff, or failed for good."""
+    config = current_app.config
+    if result.outcome == tr.RETRY and reminder.attempts < config["SEND_MAX_ATTEMPTS"]:
+        reminder.status = PLANNED
+        reminder.next_attempt_at = now + retry_delay(
+            reminder.attempts, config["SEND_RETRY_BASE_SECONDS"]
+        )
+        reminder.note = (
+            f"attempt {reminder.attempts} failed ({result.error_code or result.error}): will retry"
+        )
+        return "retried"
+    # Permanent, or out of attempts: 21610 stops the patient, a bad number is flagged.
+    record_outbound(job.phone, job.body, result, patient, reminder.id, TOPIC)
+    apply_send_failure(patient, result)
+    reminder.status = FAILED
+    note = f"{result.outcome} after {reminder.attempts} attempt(s): {result.error}"
+    reminder.note = note[:200]
+    return "failed"
 
 
 def _record_duplicate_sid(job: _Job, result: tr.SendResult, now: datetime) -> str:
@@ -370,9 +378,10 @@ def _claim_due(clock: Clock, limit: int) -> tuple[list[int], datetime]:
     return ids, t
 
 
-def _send_due(clock: Clock, stats: DispatchStats) -> None:
+def _send_due(clock: Clock, stats: DispatchStats, leading: Callable[[], bool]) -> None:
     """Claim, check and send due rows from a paced thread pool; record each outcome here in
-    the main thread, committing as results come."""
+    the main thread, committing as results come. Claims no more once `leading()` is false
+    (a clock that lost its leadership finishes what it holds, then stops)."""
     config = current_app.config
     rate, concurrency = config["SEND_RATE_PER_SECOND"], config["SEND_CONCURRENCY"]
     # About two seconds of sending per claim: small enough that a claimed row is sent
@@ -384,6 +393,10 @@ def _send_due(clock: Clock, stats: DispatchStats) -> None:
     with ThreadPoolExecutor(concurrency, thread_name_prefix="reminder-send") as pool:
         while more or pending:
             if more and len(pending) < chunk:
+                if not leading():
+                    log_event("reminders.no_longer_leading", worker=WORKER)
+                    more = False
+                    continue
                 ids, t = _claim_due(clock, chunk)
                 more = bool(ids)
                 for job in _prepare(ids, t, stats):
@@ -394,12 +407,17 @@ def _send_due(clock: Clock, stats: DispatchStats) -> None:
                 _record_alone(pending.pop(future), future.result(), clock, stats)
 
 
-def dispatch(now: datetime | None = None) -> DispatchStats:
-    """One pass: reconcile orphaned claims, then send everything due. Needs an app context."""
+def _always() -> bool:
+    return True
+
+
+def dispatch(now: datetime | None = None, leading: Callable[[], bool] = _always) -> DispatchStats:
+    """One pass: reconcile orphaned claims, then send everything due, claiming while
+    `leading()` (the clock's election; see schedules.leader). Needs an app context."""
     clock = Clock(now)
     stats = DispatchStats()
     reconcile(clock, stats)
-    _send_due(clock, stats)
+    _send_due(clock, stats, leading)
     if stats.summary():
         log_event("reminders.dispatched", **vars(stats))
     return stats
