@@ -28,10 +28,15 @@ def main(argv: list[str] | None = None) -> int:
 
     from bot import create_app
     from schedules.clock import run_clock, tick
+    from schedules.leader import ClockAlreadyRunning
 
     app = create_app()
     if not args.once:
-        run_clock(app)
+        try:
+            run_clock(app)
+        except ClockAlreadyRunning as exc:
+            print(f"clock not started: {exc}", file=sys.stderr)
+            return 3
         return 0
     with app.app_context():
         stats = tick(args.now)

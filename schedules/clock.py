@@ -1,13 +1,16 @@
 """The clock process (Procfile `clock:`): one tick plans and dispatches reminders.
 
-Only `python -m schedules` starts the scheduler; web workers never do, so there is one
-clock however many web workers run. Every step is safe to repeat and to kill at any
-point (see schedules.dispatcher), so a missed or doubled tick does no harm.
+Only `python -m schedules` starts the scheduler; web workers never do. Several clock
+processes may run on PostgreSQL: at every tick each asks `schedules.leader` whether it
+leads, and only the leader ticks (a standby takes over at its next tick once the leader
+is gone). On SQLite a second clock refuses to start. Every step is safe to repeat and to
+kill at any point (see schedules.dispatcher), so a missed or doubled tick does no harm.
 """
 
 from __future__ import annotations
 
 import signal
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -19,7 +22,8 @@ from bot.logs import log_event
 from bot.models import ClockTick, utcnow
 from bot.reminders.planner import skip_missed
 from bot.reminders.rhythm import advance_rhythms
-from schedules.dispatcher import DispatchStats, dispatch
+from schedules.dispatcher import WORKER, DispatchStats, dispatch
+from schedules.leader import Leadership, leadership_for
 
 TICK_JOB_ID = "reminders.tick"
 HEARTBEAT = "dispatch"  # the clock_ticks row /healthz reads
@@ -37,29 +41,39 @@ def _heartbeat(at: datetime, detail: str) -> None:
         db.session.rollback()
 
 
-def tick(now: datetime | None = None) -> DispatchStats:
-    """Plan and dispatch once, as if at `now` (naive UTC; default: the real time)."""
+def tick(now: datetime | None = None, leading: Callable[[], bool] | None = None) -> DispatchStats:
+    """Plan and dispatch once, as if at `now` (naive UTC; default: the real time). With
+    `leading`, dispatch stops claiming when it turns false."""
     at = now or utcnow()
     _heartbeat(at, "running")
     booked = advance_rhythms(at)
     missed = skip_missed(at)
     db.session.commit()
-    stats = dispatch(now)
+    stats = dispatch(now) if leading is None else dispatch(now, leading)
     detail = f"rhythm_booked={booked} missed={missed} {stats.summary()}".strip()
     _heartbeat(now or utcnow(), detail)
     log_event("clock.tick", detail=detail.replace(" ", ","))
     return stats
 
 
-def build_scheduler(app: Flask) -> BlockingScheduler:
-    """The clock's scheduler with its one job, not started."""
+def tick_if_leader(leadership: Leadership) -> DispatchStats | None:
+    """Tick when this clock leads (taking over if the leader is gone); else stand by."""
+    if not leadership.lead():
+        log_event("clock.standby", worker=WORKER)
+        return None
+    return tick(leading=leadership.lead)
+
+
+def build_scheduler(app: Flask, leadership: Leadership | None = None) -> BlockingScheduler:
+    """The clock's scheduler with its one job, not started. With `leadership`, the job
+    ticks only while this process leads."""
     seconds = app.config["CLOCK_TICK_SECONDS"]
     scheduler = BlockingScheduler(timezone=UTC)
 
     def job() -> None:
         with app.app_context():
             try:
-                tick()
+                tick() if leadership is None else tick_if_leader(leadership)
             finally:
                 db.session.remove()
 
@@ -80,8 +94,14 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
 
 
 def run_clock(app: Flask) -> None:
-    """Tick every CLOCK_TICK_SECONDS until SIGTERM/SIGINT."""
-    scheduler = build_scheduler(app)
+    """Tick every CLOCK_TICK_SECONDS while leading, until SIGTERM/SIGINT. Raises
+    schedules.leader.ClockAlreadyRunning when another clock has this SQLite database."""
+    with app.app_context():
+        leadership = leadership_for(db.engine.url, WORKER)
+    scheduler = build_scheduler(app, leadership)
     signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
-    log_event("clock.start", every_seconds=app.config["CLOCK_TICK_SECONDS"])
-    scheduler.start()
+    log_event("clock.start", worker=WORKER, every_seconds=app.config["CLOCK_TICK_SECONDS"])
+    try:
+        scheduler.start()
+    finally:
+        leadership.release()

@@ -22,12 +22,14 @@ from __future__ import annotations
 import math
 import os
 import socket
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from bot.extensions import db
 from bot.logs import log_event
@@ -70,6 +72,8 @@ class DispatchStats:
     skipped: int = 0
     reconciled: int = 0
     resent: int = 0
+    gone: int = 0  # erased while on its way
+    unrecorded: int = 0  # a reply we could not store: left claimed for reconcile
 
     def summary(self) -> str:
         return " ".join(f"{k}={v}" for k, v in vars(self).items() if v)
@@ -168,38 +172,25 @@ def _prepare(ids: list[int], now: datetime, stats: DispatchStats) -> list[_Job]:
     return jobs
 
 
-def _record(job: _Job, result: tr.SendResult, now: datetime, stats: DispatchStats) -> None:
-    """Apply one send's outcome to the reminder (and patient). The caller commits."""
-    config = current_app.config
+def _record(job: _Job, result: tr.SendResult, now: datetime) -> str:
+    """Apply one send's outcome to the reminder (and patient); the DispatchStats field it
+    counts in. The caller commits."""
     reminder = db.session.get(Reminder, job.reminder_id)
     patient = db.session.get(Patient, job.patient_id)
+    if reminder is None or patient is None:  # erased while the text was on its way
+        return "gone"
     reminder.error_code = result.error_code
     if result.outcome == tr.SENT:
         reminder.status, reminder.twilio_sid, reminder.sent_at = SENT, result.sid, now
         reminder.note = reminder.next_attempt_at = None
         record_outbound(job.phone, job.body, result, patient, reminder.id, TOPIC)
-        stats.sent += 1
+        counted = "sent"
     elif result.unknown:
         # Twilio may have it: stay claimed; reconcile asks Twilio once the lease runs out.
         reminder.note = f"no answer from Twilio ({result.error}): will check before resending"
-        stats.unknown += 1
-    elif result.outcome == tr.RETRY and reminder.attempts < config["SEND_MAX_ATTEMPTS"]:
-        reminder.status = PLANNED
-        reminder.next_attempt_at = now + retry_delay(
-            reminder.attempts, config["SEND_RETRY_BASE_SECONDS"]
-        )
-        reminder.note = (
-            f"attempt {reminder.attempts} failed ({result.error_code or result.error}): will retry"
-        )
-        stats.retried += 1
+        counted = "unknown"
     else:
-        # Permanent, or out of attempts: 21610 stops the patient, a bad number is flagged.
-        record_outbound(job.phone, job.body, result, patient, reminder.id, TOPIC)
-        apply_send_failure(patient, result)
-        reminder.status = FAILED
-        note = f"{result.outcome} after {reminder.attempts} attempt(s): {result.error}"
-        reminder.note = note[:200]
-        stats.failed += 1
+        counted = _retry_or_fail(job, result, reminder, patient, now)
     log_event(
         "reminder.send",
         phone=job.phone,
@@ -208,6 +199,63 @@ def _record(job: _Job, result: tr.SendResult, now: datetime, stats: DispatchStat
         code=result.error_code or "-",
         status=reminder.status,
     )
+    return counted
+
+
+def _retry_or_fail(
+    job: _Job, result: tr.SendResult, reminder: Reminder, patient: Patient, now: datetime
+) -> str:
+    """A send Twilio refused: back to planned with backoff, or failed for good."""
+    config = current_app.config
+    if result.outcome == tr.RETRY and reminder.attempts < config["SEND_MAX_ATTEMPTS"]:
+        reminder.status = PLANNED
+        reminder.next_attempt_at = now + retry_delay(
+            reminder.attempts, config["SEND_RETRY_BASE_SECONDS"]
+        )
+        reminder.note = (
+            f"attempt {reminder.attempts} failed ({result.error_code or result.error}): will retry"
+        )
+        return "retried"
+    # Permanent, or out of attempts: 21610 stops the patient, a bad number is flagged.
+    record_outbound(job.phone, job.body, result, patient, reminder.id, TOPIC)
+    apply_send_failure(patient, result)
+    reminder.status = FAILED
+    note = f"{result.outcome} after {reminder.attempts} attempt(s): {result.error}"
+    reminder.note = note[:200]
+    return "failed"
+
+
+def _record_duplicate_sid(job: _Job, result: tr.SendResult, now: datetime) -> str:
+    """Twilio accepted the text but gave a sid another message already has: the text went
+    out, so the reminder is sent; its messages row keeps no sid (the sid is unique)."""
+    log_event("reminder.duplicate_sid", phone=job.phone, id=job.reminder_id, sid=result.sid)
+    counted = _record(job, replace(result, sid=None), now)
+    reminder = db.session.get(Reminder, job.reminder_id)
+    if reminder is not None:
+        reminder.twilio_sid = result.sid
+        reminder.note = "Twilio gave a sid already recorded for another message"
+    return counted
+
+
+def _record_alone(job: _Job, result: tr.SendResult, clock: Clock, stats: DispatchStats) -> None:
+    """Record one send in its own transaction. A duplicate sid is recorded without it; any
+    other failure is logged and leaves the row claimed for reconcile. Never raises, so one
+    odd reply never stops the rest of the tick."""
+    try:
+        try:
+            counted = _record(job, result, clock())
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            counted = _record_duplicate_sid(job, result, clock())
+            db.session.commit()
+    except Exception as exc:  # a reply we cannot store: reconcile asks Twilio later
+        db.session.rollback()
+        log_event(
+            "reminder.record_failed", phone=job.phone, id=job.reminder_id, error=type(exc).__name__
+        )
+        counted = "unrecorded"
+    setattr(stats, counted, getattr(stats, counted) + 1)
 
 
 def _send(transport, pacer: Pacer, job: _Job, callback: str | None) -> tr.SendResult:  # noqa: ANN001
@@ -266,11 +314,20 @@ def _found_at_twilio(transport, orphan: _Orphan, since: datetime) -> dict | None
 
 def _settle(orphan: _Orphan, match: dict | None, clock: Clock, stats: DispatchStats) -> None:
     """Sent (Twilio has it), failed (out of attempts) or back to planned; commits."""
-    reminder = db.session.get(Reminder, orphan.job.reminder_id)
+    log_event(
+        "reminder.reconciled",
+        phone=orphan.job.phone,
+        id=orphan.job.reminder_id,
+        found=match is not None,
+    )
     if match is not None:
         result = tr.SendResult(tr.SENT, sid=match["sid"], status=match.get("status"))
-        _record(orphan.job, result, clock(), stats)
+        _record_alone(orphan.job, result, clock, stats)
         stats.reconciled += 1
+        return
+    reminder = db.session.get(Reminder, orphan.job.reminder_id)
+    if reminder is None:  # erased meanwhile
+        stats.gone += 1
     elif orphan.attempts >= current_app.config["SEND_MAX_ATTEMPTS"]:
         reminder.status = FAILED
         reminder.note = f"no answer from Twilio after {orphan.attempts} attempts"
@@ -279,9 +336,6 @@ def _settle(orphan: _Orphan, match: dict | None, clock: Clock, stats: DispatchSt
         reminder.status, reminder.note = PLANNED, "not found at Twilio after a crash: resending"
         reminder.next_attempt_at = None
         stats.resent += 1
-    log_event(
-        "reminder.reconciled", phone=orphan.job.phone, id=reminder.id, found=match is not None
-    )
     db.session.commit()
 
 
@@ -324,9 +378,10 @@ def _claim_due(clock: Clock, limit: int) -> tuple[list[int], datetime]:
     return ids, t
 
 
-def _send_due(clock: Clock, stats: DispatchStats) -> None:
+def _send_due(clock: Clock, stats: DispatchStats, leading: Callable[[], bool]) -> None:
     """Claim, check and send due rows from a paced thread pool; record each outcome here in
-    the main thread, committing as results come."""
+    the main thread, committing as results come. Claims no more once `leading()` is false
+    (a clock that lost its leadership finishes what it holds, then stops)."""
     config = current_app.config
     rate, concurrency = config["SEND_RATE_PER_SECOND"], config["SEND_CONCURRENCY"]
     # About two seconds of sending per claim: small enough that a claimed row is sent
@@ -338,6 +393,10 @@ def _send_due(clock: Clock, stats: DispatchStats) -> None:
     with ThreadPoolExecutor(concurrency, thread_name_prefix="reminder-send") as pool:
         while more or pending:
             if more and len(pending) < chunk:
+                if not leading():
+                    log_event("reminders.no_longer_leading", worker=WORKER)
+                    more = False
+                    continue
                 ids, t = _claim_due(clock, chunk)
                 more = bool(ids)
                 for job in _prepare(ids, t, stats):
@@ -345,16 +404,20 @@ def _send_due(clock: Clock, stats: DispatchStats) -> None:
                 continue
             done, _ = wait(pending, timeout=5, return_when=FIRST_COMPLETED)
             for future in done:
-                _record(pending.pop(future), future.result(), clock(), stats)
-            db.session.commit()
+                _record_alone(pending.pop(future), future.result(), clock, stats)
 
 
-def dispatch(now: datetime | None = None) -> DispatchStats:
-    """One pass: reconcile orphaned claims, then send everything due. Needs an app context."""
+def _always() -> bool:
+    return True
+
+
+def dispatch(now: datetime | None = None, leading: Callable[[], bool] = _always) -> DispatchStats:
+    """One pass: reconcile orphaned claims, then send everything due, claiming while
+    `leading()` (the clock's election; see schedules.leader). Needs an app context."""
     clock = Clock(now)
     stats = DispatchStats()
     reconcile(clock, stats)
-    _send_due(clock, stats)
+    _send_due(clock, stats, leading)
     if stats.summary():
         log_event("reminders.dispatched", **vars(stats))
     return stats

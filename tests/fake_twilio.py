@@ -11,13 +11,16 @@ The real `twilio` client talks to it (point TWILIO_API_BASE_URL / client.api.bas
 
 Faults: added latency; the next N calls fail (429, 500, or any Twilio code such as 21610
 or 21211); calls to one number fail; the next N calls hang and drop the connection (a
-timeout), optionally after creating the message.
+timeout), optionally after creating the message; the next N calls create the message but
+answer with a sid already given to an earlier one (`repeat_sid_next`) or with a body
+that is not Twilio's JSON (`garbage_next`: HTML, truncated JSON, a JSON list, no sid).
 
 In-process: `with FakeTwilio(latency_ms=200) as server: ...` then `server.messages`.
 Standalone: `python -m tests.fake_twilio --port 8099 --latency-ms 200 [--log out.jsonl]`;
 read back with GET /_fake/messages, clear with POST /_fake/reset, inject faults with
 POST /_fake/fail (JSON: {"status": 429, "code": 20429, "next": 3} or {"to": "+1...",
-"status": 400, "code": 21610}) and set latency with POST /_fake/latency {"ms": 200}.
+"status": 400, "code": 21610}), {"repeat_sid": 2} or {"garbage": 2, "kind": "html"}, and
+set latency with POST /_fake/latency {"ms": 200}.
 """
 
 from __future__ import annotations
@@ -58,7 +61,19 @@ class Fault:
     status: int  # HTTP status; 0 means hang, then drop the connection (a timeout)
     code: int | None = None
     hang_seconds: float = 0.0
-    create: bool = False  # for a hang: whether Twilio created the message anyway
+    create: bool = False  # for a hang or garbage: whether Twilio created the message anyway
+    repeat_sid: bool = False  # 201, but with the sid of the previous message
+    garbage: str | None = None  # a key of GARBAGE: the 2xx body sent instead of the JSON
+
+
+# Bodies a broken proxy or a buggy Twilio-compatible service might answer a create with.
+GARBAGE = {
+    "html": ("text/html", b"<html><body>502 Bad Gateway</body></html>"),
+    "truncated": ("application/json", b'{"sid": "SM0123", "status": "que'),
+    "list": ("application/json", b'["not", "a", "message"]'),
+    "no_sid": ("application/json", b'{"status": "queued", "body": "?"}'),
+    "empty": ("application/json", b""),
+}
 
 
 def _rfc2822(when: datetime) -> str:
@@ -151,6 +166,18 @@ class FakeTwilio:
         with self._lock:
             self._next_faults.extend(Fault(0, None, seconds, create) for _ in range(count))
 
+    def repeat_sid_next(self, count: int = 1) -> None:
+        """The next `count` create calls are created but reuse the previous message's sid."""
+        with self._lock:
+            self._next_faults.extend(Fault(201, repeat_sid=True) for _ in range(count))
+
+    def garbage_next(self, count: int = 1, kind: str = "html", create: bool = True) -> None:
+        """The next `count` create calls answer 201 with a GARBAGE[kind] body."""
+        if kind not in GARBAGE:
+            raise ValueError(f"unknown garbage kind {kind!r}: {sorted(GARBAGE)}")
+        with self._lock:
+            self._next_faults.extend(Fault(201, garbage=kind, create=create) for _ in range(count))
+
     # -- the API -----------------------------------------------------------------------
     def _fault_for(self, to: str) -> Fault | None:
         with self._lock:
@@ -167,9 +194,12 @@ class FakeTwilio:
                 return fault
         return None
 
-    def _create(self, account: str, form: dict[str, str]) -> dict:
+    def _create(self, account: str, form: dict[str, str], repeat_sid: bool = False) -> dict:
         now = datetime.now(UTC).replace(microsecond=0)
         sid = "SM" + secrets.token_hex(16)
+        if repeat_sid:
+            with self._lock:
+                sid = self._messages[-1]["sid"] if self._messages else sid
         body = form.get("Body", "")
         msg = {
             "account_sid": account,
@@ -258,9 +288,11 @@ class _Handler(BaseHTTPRequestHandler):
             super().handle()
 
     def _json(self, status: int, payload: object) -> None:
-        data = json.dumps(payload).encode()
+        self._raw(status, "application/json; charset=utf-8", json.dumps(payload).encode())
+
+    def _raw(self, status: int, content_type: str, data: bytes) -> None:
         self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
@@ -318,6 +350,15 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(fault.hang_seconds)
             self.close_connection = True
             return  # no answer at all: the client times out or sees the connection drop
+        if fault is not None and fault.garbage:
+            if fault.create:
+                fake._create(m.group(1), form)
+            time.sleep(fake.latency)
+            return self._raw(fault.status, *GARBAGE[fault.garbage])
+        if fault is not None and fault.repeat_sid:
+            payload = fake._create(m.group(1), form, repeat_sid=True)
+            time.sleep(fake.latency)
+            return self._json(201, payload)
         if fault is not None:
             time.sleep(fake.latency)
             return self._error(fault.status, fault.code)
@@ -331,6 +372,10 @@ class _Handler(BaseHTTPRequestHandler):
             fake.reset()
         elif path == "/_fake/latency":
             fake.latency = float(data.get("ms", 0)) / 1000.0
+        elif path == "/_fake/fail" and data.get("repeat_sid"):
+            fake.repeat_sid_next(int(data["repeat_sid"]))
+        elif path == "/_fake/fail" and data.get("garbage"):
+            fake.garbage_next(int(data["garbage"]), data.get("kind", "html"))
         elif path == "/_fake/fail" and data.get("to"):
             fake.fail_number(
                 data["to"], data.get("status", 400), data.get("code"), data.get("times")

@@ -125,6 +125,11 @@ class TwilioTransport:
             # Timeout or connection failure: Twilio may or may not have the message.
             log_event("sms.send_error", phone=to, error=type(exc).__name__, outcome=RETRY)
             return SendResult(RETRY, error=type(exc).__name__, unknown=True)
+        except (ValueError, TypeError, AttributeError, KeyError) as exc:
+            # A 2xx whose body is not Twilio's JSON: the message may exist, the sid is unknown.
+            return _malformed(to, type(exc).__name__)
+        if not _plausible_sid(msg.sid):
+            return _malformed(to, "no_sid")
         log_event("sms.sent", phone=to, sid=msg.sid, status=msg.status)
         return SendResult(SENT, sid=msg.sid, status=msg.status)
 
@@ -134,6 +139,17 @@ class TwilioTransport:
             {"to": m.to, "body": m.body, "sid": m.sid, "status": m.status}
             for m in self.client.messages.list(to=to, date_sent_after=since, limit=50)
         ]
+
+
+def _plausible_sid(sid: object) -> bool:
+    """A sid we can store (Twilio's are 34 characters: SM + 32 hex)."""
+    return isinstance(sid, str) and 2 <= len(sid) <= 64 and sid.isprintable()
+
+
+def _malformed(to: str, why: str) -> SendResult:
+    """Twilio answered, but not with a message we can read: ask Twilio later (reconcile)."""
+    log_event("sms.send_error", phone=to, error="malformed_response", why=why, outcome=RETRY)
+    return SendResult(RETRY, error=f"malformed response ({why})", unknown=True)
 
 
 def make_transport(config: Mapping) -> ConsoleTransport | TwilioTransport:
