@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Callable
+from typing import Any
 
 from flask import current_app
 from limits.storage import Storage
@@ -34,7 +36,8 @@ def _digest(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-def _upsert(dialect: str):  # noqa: ANN202  (a dialect-specific Insert)
+def _upsert(dialect: str) -> Callable[..., Any]:
+    """The dialect's `insert` (it has on_conflict_do_update), PostgreSQL or SQLite."""
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:

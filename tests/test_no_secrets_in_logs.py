@@ -14,7 +14,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.extensions import db
+from bot.logs import log_event
 from bot.sms.outbound import send_text
+from bot.sms.transport import make_transport
 from bot.staff.accounts import create_staff
 from tests.conftest import Phone
 
@@ -86,3 +88,20 @@ def test_no_password_or_body_in_any_log(
     assert reply and fake_twilio.messages[-1]["body"] == OUTBOUND
     for secret in (PASSWORD, WRONG, INBOUND, OUTBOUND, reply, "Xylophone", "Quokka", "Zebra"):
         assert secret not in logged, f"{secret!r} is in a log"
+
+
+def test_fields_that_could_hold_secrets_are_redacted(all_logs: _Keep) -> None:
+    log_event("oops", body=INBOUND, password=PASSWORD, note="Called the patient", sid="SM1")
+    line = all_logs.lines[-1]
+    assert "sid=SM1" in line and "body=[redacted]" in line
+    assert INBOUND not in line and PASSWORD not in line and "Called" not in line
+
+
+def test_console_transport_keeps_bodies_out_of_stdout_in_production(
+    capsys: pytest.CaptureFixture,
+) -> None:
+    make_transport({"PRODUCTION": True}).send("+16145550123", OUTBOUND)
+    out = capsys.readouterr().out
+    assert "***0123" in out and OUTBOUND not in out and "Quokka" not in out
+    make_transport({}).send("+16145550123", OUTBOUND)  # development: shown, on purpose
+    assert OUTBOUND in capsys.readouterr().out

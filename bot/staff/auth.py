@@ -76,8 +76,9 @@ def too_many_attempts(exc: RateLimitExceeded) -> tuple[str, int, dict[str, str]]
     """A plain page, not a 500. Nothing says which limit was hit, so it can't tell whether
     an email has an account. Retry-After: at most one window of the limit that was hit."""
     log_event("staff.login_throttled", path=request.path)
-    retry_after = str(int(exc.limit.limit.get_expiry()))
-    return render_template("staff/too_many.html"), 429, {"Retry-After": retry_after}
+    seconds = int(exc.limit.limit.get_expiry())
+    page = render_template("staff/too_many.html", minutes=-(-seconds // 60))
+    return page, 429, {"Retry-After": str(seconds)}
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from bot import create_app
+from bot.config import ConfigError, load_config
 from bot.extensions import db
 from bot.models import RateLimitCounter, StaffUser
 from bot.ratelimit import DatabaseStorage
@@ -46,7 +47,7 @@ def test_sixth_attempt_from_one_address_gets_429_whatever_the_account(
     resp = _attempt(client, "guess5@clinic.example", "203.0.113.7")
     assert resp.status_code == 429
     page = resp.get_data(as_text=True)
-    assert "Too many login attempts" in page and "wait a few minutes" in page
+    assert "Too many login attempts" in page and "wait up to 1 minute," in page
     assert int(resp.headers["Retry-After"]) == 60
     # Another address is not held up; the login page itself still opens.
     assert _attempt(client, "guess6@clinic.example", "198.51.100.9").status_code == 200
@@ -89,6 +90,12 @@ def test_lockout_still_applies_under_the_throttle(
     with app.app_context():
         user = db.session.scalars(select(StaffUser).filter_by(email=staff_user)).one()
         assert user.locked_until is not None
+
+
+@pytest.mark.parametrize("raw", ["lots", "5 per fortnight", "-1/minute"])
+def test_a_bad_limit_setting_stops_start_up(tmp_path, raw: str) -> None:  # noqa: ANN001
+    with pytest.raises(ConfigError, match="STAFF_LOGIN_LIMIT_PER_ACCOUNT"):
+        load_config(str(tmp_path), env={"STAFF_LOGIN_LIMIT_PER_ACCOUNT": raw})
 
 
 def test_counts_are_shared_by_every_app_on_the_database(app: Flask, app_config: dict) -> None:
