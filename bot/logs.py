@@ -46,6 +46,10 @@ def configure_logging(level: str) -> None:
     engine_log = logging.getLogger("sqlalchemy.engine.Engine")
     if _NO_ROWS not in engine_log.filters:
         engine_log.addFilter(_NO_ROWS)
+    # The twilio client logs each request at INFO, a listing's query (the number) included.
+    twilio_log = logging.getLogger("twilio.http_client")
+    if twilio_log.level == logging.NOTSET:
+        twilio_log.setLevel(logging.WARNING)
     if _log.handlers:
         return
     handler = logging.StreamHandler(sys.stderr)

@@ -25,7 +25,15 @@ WRONG = "Walrus-Yodel-9932-wrong"
 INBOUND = "Xylophone marmalade: can I get hospice at home?"
 OUTBOUND = "Quokka reminder 7731: your scan is on Tuesday"
 # Loggers that set their own level; everything else inherits the root's.
-NAMED = ("nextsteps", "sqlalchemy.engine", "werkzeug", "flask-limiter", "twilio", "flask.app")
+NAMED = (
+    "nextsteps",
+    "sqlalchemy.engine",
+    "werkzeug",
+    "flask-limiter",
+    "twilio",
+    "twilio.http_client",
+    "flask.app",
+)
 
 
 class _Keep(logging.Handler):
@@ -83,7 +91,7 @@ def test_no_password_or_body_in_any_log(
     reply = _drive(twilio_app)
     logged = "\n".join(all_logs.lines) + "\n".join(capfd.readouterr())
     # The capture works: each step left its line, and SQL was echoed (values hidden).
-    for seen in ("sms.inbound", "sms.sent", "INSERT INTO messages", "expected failure"):
+    for seen in ("sms.inbound", "sms.sent", "INSERT INTO messages", "expected failure", "Twilio"):
         assert seen in logged, seen
     assert reply and fake_twilio.messages[-1]["body"] == OUTBOUND
     for secret in (PASSWORD, WRONG, INBOUND, OUTBOUND, reply, "Xylophone", "Quokka", "Zebra"):
