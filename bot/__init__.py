@@ -10,7 +10,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot.config import load_config
-from bot.extensions import csrf, db, login_manager, migrate
+from bot.extensions import csrf, db, limiter, login_manager, migrate
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -38,6 +38,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     _sqlite_pragmas(app)
+    import bot.ratelimit  # noqa: F401  (registers the database:// rate-limit storage)
+
+    limiter.init_app(app)
 
     _build_services(app)
     _register_views(app)

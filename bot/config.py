@@ -125,19 +125,51 @@ def _web_settings(env: Mapping[str, str]) -> dict:
         if env.get("FLASK_ENV") == "production" or _bool(env, "REQUIRE_SECRET_KEY", False):
             raise ConfigError("SECRET_KEY must be set in production")
         secret = "dev-only-not-secret"
-    # Secure cookies by default wherever the public URL is https (plain-http dev stays usable).
-    secure = _bool(env, "SESSION_COOKIE_SECURE", public_base_url.startswith("https://"))
+    secure = _cookie_secure(env, public_base_url)
     return {
+        "PRODUCTION": env.get("FLASK_ENV") == "production",
         "SECRET_KEY": secret,
         "PUBLIC_BASE_URL": public_base_url,
         # Twilio bodies are at most 1600 characters; 64 KiB leaves room for every other field.
         "MAX_CONTENT_LENGTH": _int(env, "MAX_CONTENT_LENGTH", 64 * 1024, low=1024),
+        # Lax, not Strict: a link to the console from an email still opens it logged in;
+        # every change is a POST with a CSRF token, which Lax never sends cross-site.
         "SESSION_COOKIE_SECURE": secure,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": secure,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # SQL errors in logs show the statement, never its values (bodies, numbers).
+        "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True},
         "WTF_CSRF_ENABLED": _bool(env, "WTF_CSRF_ENABLED", True),
     }
+
+
+def _cookie_secure(env: Mapping[str, str], public_base_url: str) -> bool:
+    """Secure cookies in production and wherever the public URL is https; plain-http dev
+    stays usable. Turning them off there is refused rather than silently obeyed."""
+    required = env.get("FLASK_ENV") == "production" or public_base_url.startswith("https://")
+    secure = _bool(env, "SESSION_COOKIE_SECURE", required)
+    if required and not secure:
+        raise ConfigError(
+            "SESSION_COOKIE_SECURE cannot be off with FLASK_ENV=production or an https "
+            "PUBLIC_BASE_URL: session cookies must only travel over https"
+        )
+    return secure
+
+
+def _limits(env: Mapping[str, str], name: str, default: str) -> str:
+    """A Flask-Limiter rate string like "5 per minute;20 per hour", checked now."""
+    from limits import parse_many
+
+    raw = env.get(name) or default
+    try:
+        parse_many(raw)
+    except ValueError:
+        example = "5 per minute;20 per hour"
+        raise ConfigError(f"{name} must look like {example!r}, got {raw!r}") from None
+    return raw
 
 
 def _conversation_settings(env: Mapping[str, str]) -> dict:
@@ -194,6 +226,16 @@ def _staff_settings(env: Mapping[str, str]) -> dict:
         # This many wrong passwords in a row lock the account for a while.
         "STAFF_LOGIN_MAX_FAILURES": _int(env, "STAFF_LOGIN_MAX_FAILURES", 5, low=1),
         "STAFF_LOCKOUT_MINUTES": _int(env, "STAFF_LOCKOUT_MINUTES", 15, low=1),
+        # Login throttle (Flask-Limiter), counted in RATELIMIT_STORAGE_URI, shared by every
+        # worker: "database://" is the app's own database; "redis://..." also works.
+        "RATELIMIT_ENABLED": _bool(env, "RATELIMIT_ENABLED", True),
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or "database://",
+        "STAFF_LOGIN_LIMIT_PER_ADDRESS": _limits(
+            env, "STAFF_LOGIN_LIMIT_PER_ADDRESS", "10 per minute;50 per hour"
+        ),
+        "STAFF_LOGIN_LIMIT_PER_ACCOUNT": _limits(
+            env, "STAFF_LOGIN_LIMIT_PER_ACCOUNT", "5 per minute;20 per hour"
+        ),
         # Each row may send a text while the request waits: keep one upload short.
         "STAFF_IMPORT_MAX_ROWS": _int(env, "STAFF_IMPORT_MAX_ROWS", 500, low=1),
     }

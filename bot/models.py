@@ -12,6 +12,7 @@ from flask_login import UserMixin
 from sqlalchemy import (
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -230,3 +231,17 @@ class ClockTick(db.Model):
     name: Mapped[str] = mapped_column(String(48), primary_key=True)
     last_tick_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     detail: Mapped[str] = mapped_column(String(200), default="")
+
+
+class RateLimitCounter(db.Model):
+    """Flask-Limiter's fixed-window counters (bot/ratelimit.py), shared by every worker.
+
+    `key` is the SHA-256 of the limiter's key: no address or email is stored in clear.
+    `expires_at` is wall-clock epoch seconds.
+    """
+
+    __tablename__ = "rate_limits"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[float] = mapped_column(Float, index=True)

@@ -60,7 +60,8 @@ class ConsoleTransport:
 
     name = "console"
 
-    def __init__(self) -> None:
+    def __init__(self, show_bodies: bool = True) -> None:
+        self.show_bodies = show_bodies
         self.sent: list[dict] = []
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
@@ -70,8 +71,10 @@ class ConsoleTransport:
         with self._lock:
             sid = f"SMconsole{next(self._ids):023d}"
             self.sent.append({"to": to, "body": body, "sid": sid})
-        # The console transport exists to show the text, so the body is printed here.
-        print(f"[console sms] to {mask_phone(to)} ({sid}): {body}", flush=True)
+        # The console transport exists to show the text, so the body is printed here; in
+        # production (no Twilio credentials: a mistake) stdout is a log, so it is not.
+        shown = body if self.show_bodies else f"<{len(body)} characters, not shown>"
+        print(f"[console sms] to {mask_phone(to)} ({sid}): {shown}", flush=True)
         return SendResult(SENT, sid=sid, status="queued")
 
     def list_recent(self, to: str, since: datetime) -> list[dict]:
@@ -155,4 +158,4 @@ def _malformed(to: str, why: str) -> SendResult:
 def make_transport(config: Mapping) -> ConsoleTransport | TwilioTransport:
     if config.get("TWILIO_ACCOUNT_SID"):
         return TwilioTransport(config)
-    return ConsoleTransport()
+    return ConsoleTransport(show_bodies=not config.get("PRODUCTION", False))

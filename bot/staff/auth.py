@@ -6,13 +6,25 @@ from collections.abc import Callable
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_limiter import RateLimitExceeded
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from bot.extensions import db
+from bot.extensions import db, limiter
+from bot.logs import log_event
 from bot.staff import audit, bp
-from bot.staff.accounts import authenticate, find_staff
+from bot.staff.accounts import authenticate, find_staff, normalize_email
 from bot.staff.forms import LoginForm
 
 # One message for every refusal, so the form can't tell which emails have accounts.
@@ -45,8 +57,36 @@ def admin_required(view: Callable) -> Callable:
     return wrapper
 
 
+def _address_key() -> str:
+    # The client address as ProxyFix rebuilt it from X-Forwarded-For (one trusted proxy).
+    return "address:" + (get_remote_address() or "-")
+
+
+def _account_key() -> str:
+    # The email as typed, normalised; unknown emails are counted the same way as known ones.
+    return "account:" + normalize_email(request.form.get("email", ""))[:254]
+
+
+def _limit(setting: str) -> Callable[[], str]:
+    return lambda: current_app.config[setting]
+
+
+@bp.errorhandler(RateLimitExceeded)
+def too_many_attempts(exc: RateLimitExceeded) -> tuple[str, int, dict[str, str]]:
+    """A plain page, not a 500. Nothing says which limit was hit, so it can't tell whether
+    an email has an account. Retry-After: at most one window of the limit that was hit."""
+    log_event("staff.login_throttled", path=request.path)
+    seconds = int(exc.limit.limit.get_expiry())
+    page = render_template("staff/too_many.html", minutes=-(-seconds // 60))
+    return page, 429, {"Retry-After": str(seconds)}
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_limit("STAFF_LOGIN_LIMIT_PER_ADDRESS"), key_func=_address_key, methods=["POST"])
+@limiter.limit(_limit("STAFF_LOGIN_LIMIT_PER_ACCOUNT"), key_func=_account_key, methods=["POST"])
 def login() -> str | Response:
+    """Every POST counts against the address and the account it names (shared by every
+    worker), before the password is even checked; the lockout below still applies."""
     if current_user.is_authenticated:
         return redirect(url_for("staff.patients"))
     form = LoginForm()
