@@ -259,7 +259,11 @@ def _record_alone(job: _Job, result: tr.SendResult, clock: Clock, stats: Dispatc
 
 
 def _send(transport, pacer: Pacer, job: _Job, callback: str | None) -> tr.SendResult:  # noqa: ANN001
-    pacer.wait()
+    try:
+        pacer.wait()
+    except Exception as exc:  # not sent: back to planned like any failed attempt
+        log_event("reminder.pacer_failed", phone=job.phone, error=type(exc).__name__)
+        return tr.SendResult(tr.RETRY, error=f"not sent: {type(exc).__name__}")
     try:
         return transport.send(job.phone, job.body, callback)
     except Exception as exc:  # a bug or library surprise: treat as "Twilio may have it"

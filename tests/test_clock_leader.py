@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -32,15 +33,32 @@ def _postgres(uri: str) -> bool:
 
 
 def _start_clock(env: dict[str, str], log: Path) -> subprocess.Popen:
-    """`python -m schedules` (the long-running clock), its log lines to `log`."""
+    """`python -m schedules` (the long-running clock), its log lines to `log`.
+
+    Always on the real clock: under faketime (CI's far-future run) libfaketime breaks the
+    timed waits a long-running process sleeps on between ticks (threading.Event.wait(1)
+    never returns; with the monotonic clock left real, time.sleep fails with EINVAL). So
+    the batch is due by the database server's clock (`_server_now`), which is real too."""
     with log.open("w") as out:
         return subprocess.Popen(
             [sys.executable, "-m", "schedules"],
             cwd=ROOT,
-            env=env,
+            env=_without_faketime(env),
             stdout=out,
             stderr=subprocess.STDOUT,
         )
+
+
+def _without_faketime(env: dict[str, str]) -> dict[str, str]:
+    env = {k: v for k, v in env.items() if not k.startswith("FAKETIME")}
+    preload = [p for p in env.get("LD_PRELOAD", "").split() if "faketime" not in p]
+    env["LD_PRELOAD"] = " ".join(preload)
+    return env
+
+
+def _server_now() -> datetime:
+    """The PostgreSQL server's time, naive UTC (never faked)."""
+    return db.session.scalar(text("SELECT CAST(now() AT TIME ZONE 'UTC' AS timestamp)"))
 
 
 def _wait_for(what: str, ok, procs: list[subprocess.Popen]) -> None:  # noqa: ANN001
@@ -196,7 +214,7 @@ def test_standby_takes_over_when_the_leader_is_killed_and_sends_each_once(
     try:
         _start_leader_and_standby(env, logs, clocks)
         with twilio_app.app_context():  # the batch, once both clocks are up
-            _seed_due_reminders(count)
+            _seed_due_reminders(count, now=_server_now())
             db.session.remove()
         _wait_for(
             "a quarter of the batch",

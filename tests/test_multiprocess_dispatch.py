@@ -7,7 +7,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, insert, select
@@ -20,9 +20,10 @@ pytestmark = pytest.mark.slow
 COUNT = 5000
 
 
-def _seed_due_reminders(count: int) -> None:
-    """Bulk rows: `count` active patients, each with a scan in a week and a reminder due now."""
-    now = utcnow()
+def _seed_due_reminders(count: int, now: datetime | None = None) -> None:
+    """Bulk rows: `count` active patients, each with a scan in a week and a reminder due at
+    `now` (default: our clock)."""
+    now = now or utcnow()
     db.session.execute(
         insert(Patient),
         [

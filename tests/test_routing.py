@@ -87,9 +87,7 @@ def test_paraphrases_and_typos(phone: Phone, app, text: str, topic: str) -> None
 @pytest.mark.parametrize(
     "text", ["what's the weather tomorrow", "asdfgh", "???", "table", "my cat walked on the phone"]
 )
-def test_unsure_gets_the_closest_topics_not_a_medical_answer(
-    app, phone: Phone, text: str
-) -> None:
+def test_unsure_gets_the_closest_topics_not_a_medical_answer(app, phone: Phone, text: str) -> None:
     reply = phone.text(text)
     assert reply.startswith("Sorry, we didn't understand. Did you mean")
     assert "MENU" in reply and "911" in reply

@@ -74,7 +74,12 @@ def _nothing_written_or_sent(app: Flask) -> None:
     "case", ["scan in the past", "unknown time zone", "number that cannot get texts"]
 )
 def test_every_door_refuses_bad_input_with_the_same_reason_and_writes_nothing(
-    app: Flask, staff_client: FlaskClient, runner, now: datetime, door: str, case: str  # noqa: ANN001
+    app: Flask,
+    staff_client: FlaskClient,
+    runner,
+    now: datetime,
+    door: str,
+    case: str,  # noqa: ANN001
 ) -> None:
     overrides, reason = _bad_inputs(now)[case]
     fields = _fields(overrides)
