@@ -19,6 +19,7 @@ from bot.logs import log_event
 from bot.models import ClockTick, utcnow
 from bot.reminders.planner import skip_missed
 from bot.reminders.rhythm import advance_rhythms
+from bot.sms.replay import replay_spool
 from schedules.dispatcher import DispatchStats, dispatch
 
 TICK_JOB_ID = "reminders.tick"
@@ -40,6 +41,9 @@ def _heartbeat(at: datetime, detail: str) -> None:
 def tick(now: datetime | None = None) -> DispatchStats:
     """Plan and dispatch once, as if at `now` (naive UTC; default: the real time)."""
     at = now or utcnow()
+    # Texts kept in the spool while the database was down go in first: a STOP among
+    # them cancels that number's reminders before anything is dispatched.
+    replay_spool()
     _heartbeat(at, "running")
     booked = advance_rhythms(at)
     missed = skip_missed(at)

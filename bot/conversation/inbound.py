@@ -137,7 +137,23 @@ def _existing(sid: str) -> Message | None:
     return db.session.scalars(select(Message).where(Message.twilio_sid == sid)).first()
 
 
-def handle_inbound(phone: str, body: str, sid: str) -> str | None:
+@dataclass(frozen=True)
+class Replayed:
+    """A text replayed from the spool: when it arrived, and what we answered from memory
+    while the database was down (`answered` False: it was never answered)."""
+
+    at: datetime
+    answered: bool = False
+    reply: str | None = None
+
+
+def answer_from_memory(body: str) -> str | None:
+    """The reply when the database is unreachable: the pure pipeline, no history (STOP,
+    HELP, START confirmations, urgent and self-harm replies, topic answers)."""
+    return get_pipeline().decide(body, Context()).body
+
+
+def handle_inbound(phone: str, body: str, sid: str, replayed: Replayed | None = None) -> str | None:
     """Record the text once and return the reply to send (None: send nothing).
 
     A retried webhook (same MessageSid) gets the reply stored the first time. The unique
@@ -148,10 +164,10 @@ def handle_inbound(phone: str, body: str, sid: str) -> str | None:
     """
     patient = patient_by_phone(phone)
     history = _history(phone)
-    looping = _looping(history, body)
+    looping = None if replayed else _looping(history, body)
     decision = get_pipeline().decide(body, load_context(phone, patient, history))
 
-    reply = decision.body
+    reply = replayed.reply if replayed and replayed.answered else decision.body
     # Consent confirmations always go out (once). A red flag still gets its reply when a
     # frightened patient texts fast, but not when the same text repeats (an auto-responder).
     urgent = decision.flag in (FLAG_URGENT, FLAG_SELF_HARM)
@@ -168,6 +184,8 @@ def handle_inbound(phone: str, body: str, sid: str) -> str | None:
         "flag": decision.flag,
         "status": "muted" if muted else "received",
     }
+    if replayed:
+        row["created_at"] = replayed.at
     try:
         inbound_id = db.session.execute(
             insert(Message).values(twilio_sid=sid, **row).returning(Message.id)

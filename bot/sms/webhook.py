@@ -7,21 +7,25 @@ request URL as rebuilt by ProxyFix from X-Forwarded-Proto/Host.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from functools import wraps
 
 from flask import Blueprint, Response, abort, current_app, request
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from bot.conversation.inbound import handle_inbound
+from bot.conversation.inbound import answer_from_memory, handle_inbound
 from bot.extensions import db
 from bot.logs import log_event
-from bot.models import DELIVERY_ORDER, Message, Patient
+from bot.models import DELIVERY_ORDER, Message, Patient, utcnow
 from bot.patients.consent import apply_send_failure
 from bot.phones import normalize_phone
 from bot.sms import transport as tr
+from bot.sms.replay import replay_quietly
+from bot.sms.spool import Spool
 
 bp = Blueprint("sms", __name__, url_prefix="/sms")
 
@@ -72,7 +76,36 @@ def inbound() -> Response:
         return Response("missing or invalid MessageSid/From\n", status=400, mimetype="text/plain")
     # Twilio caps a body at 1600 characters. NUL can't be stored in PostgreSQL text.
     body = form.get("Body", "")[:1600].replace("\x00", "")
-    return _twiml(handle_inbound(phone, body, sid))
+    spool: Spool = current_app.extensions["nextsteps.spool"]
+    try:
+        spool.append(sid, phone, body, utcnow().isoformat())
+    except OSError as exc:  # not stored anywhere: Twilio must not think it was delivered
+        log_event("sms.spool_unwritable", phone=phone, error=type(exc).__name__)
+        return Response("cannot store the message\n", status=503, mimetype="text/plain")
+    try:
+        reply = handle_inbound(phone, body, sid)
+    except SQLAlchemyError as exc:
+        return _twiml(_degraded(spool, phone, body, sid, exc))
+    except Exception:
+        spool.settle(stored=False)  # left in the spool for replay
+        raise
+    spool.settle(stored=True)
+    if spool.backlog:
+        replay_quietly()  # the database is back: what waited goes in now
+    return _twiml(reply)
+
+
+def _degraded(spool: Spool, phone: str, body: str, sid: str, exc: Exception) -> str | None:
+    """The database is unreachable: the text stays in the spool, answered from memory."""
+    with contextlib.suppress(SQLAlchemyError):
+        db.session.rollback()
+    spool.settle(stored=False)
+    reply = answer_from_memory(body)
+    # The text itself is stored; without this note replay records the pipeline's reply.
+    with contextlib.suppress(OSError):
+        spool.note_reply(sid, reply)
+    log_event("sms.degraded", phone=phone, error=type(exc).__name__)
+    return reply
 
 
 @bp.post("/status")
