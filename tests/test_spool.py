@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
-from bot.sms.spool import Entry, Spool, replay, waiting_by_file
+from bot.sms.spool import Entry, Spool, SpoolFull, replay, waiting_by_file
 
 
 def _spools(tmp_path: Path, n: int = 2) -> list[Spool]:
@@ -42,8 +42,8 @@ def test_text_arriving_during_a_replay_stays_for_the_next(tmp_path) -> None:
 
     replay(first, handle)
     assert [n for _, n, _ in waiting_by_file(tmp_path / "spool")] == [1, 1]
-    # The writer whose file a replay removed opens a new one and goes on.
-    second.append("SM10", "+2", "again", "2027-01-01T12:00:11")
+    # The writer whose file a replay replaced opens a new one and goes on.
+    first.append("SM10", "+2", "again", "2027-01-01T12:00:11")
     assert first.waiting() == 3
 
 
@@ -71,13 +71,26 @@ def test_a_torn_last_line_is_skipped_and_the_reply_note_is_kept(tmp_path) -> Non
     assert [(e.sid, e.answered, e.reply) for e in seen] == [("SM1", True, "You are unsubscribed")]
 
 
-def test_settled_texts_empty_the_file(tmp_path) -> None:
+def test_settled_texts_are_marked_done_and_the_file_emptied(tmp_path) -> None:
     (one,) = _spools(tmp_path, 1)
-    one.append("SM1", "+1", "hi", "2027-01-01T12:00:01")
-    one.settle(stored=True)
+    one.settle(one.append("SM1", "+1", "hi", "2027-01-01T12:00:01"), stored=True)
     assert one.waiting() == 0
-    one.append("SM2", "+1", "hi", "2027-01-01T12:00:02")
-    one.settle(stored=False)  # the database was down: it stays
-    one.append("SM3", "+1", "hi", "2027-01-01T12:00:03")
-    one.settle(stored=True)
-    assert one.waiting() == 2 and one.backlog
+    one.settle(one.append("SM2", "+1", "hi", "2027-01-01T12:00:02"), stored=False)  # db down
+    one.settle(one.append("SM3", "+1", "hi", "2027-01-01T12:00:03"), stored=True)
+    assert one.waiting() == 1 and one.backlog  # SM2 waits, SM3 is marked done
+    seen: list[str] = []
+    replay(one, lambda e: seen.append(e.sid))
+    assert seen == ["SM2"] and one.waiting() == 0 and not one.backlog
+    one.settle(one.append("SM4", "+1", "hi", "2027-01-01T12:00:04"), stored=True)
+    assert one.waiting() == 0 and not one.backlog
+
+
+def test_a_full_spool_file_refuses_more(tmp_path) -> None:
+    small = Spool(tmp_path / "spool", 4096)
+    small.append("SM1", "+1", "x" * 3000, "2027-01-01T12:00:01")
+    try:
+        small.append("SM2", "+1", "x" * 3000, "2027-01-01T12:00:02")
+    except SpoolFull:
+        pass
+    else:
+        raise AssertionError("a full spool took more")

@@ -27,6 +27,7 @@ from pathlib import Path
 from bot.logs import log_event
 
 PATTERN = "inbound-*.jsonl"
+GROW_BYTES = 256 * 1024
 REPLAY_LOCK = ".replay.lock"
 
 
@@ -64,7 +65,15 @@ def _fsync_dir(directory: Path) -> None:
 
 
 class Spool:
-    """This process's spool file, plus what it knows about its own entries."""
+    """This process's spool file, plus what it knows about its own entries.
+
+    The file is zero-filled ahead of the writes (GROW_BYTES at a time) and each entry is
+    written in place followed by a NUL, the logical end: the fdatasync of a text then
+    flushes one data block, not the file's size and blocks as an append would. A stored
+    text is marked done by turning its first byte into `#`; when nothing of ours waits,
+    a NUL at offset 0 empties the file. Neither needs an fsync: if lost, a replay finds
+    those MessageSids stored already.
+    """
 
     def __init__(self, directory: Path, max_bytes: int) -> None:
         self.directory = Path(directory)
@@ -73,7 +82,7 @@ class Spool:
         self._pid = -1
         self._fd: int | None = None
         self._path: Path | None = None
-        self._in_flight = 0
+        self._end = self._allocated = self._in_flight = 0
         self.backlog = False  # some entry of ours may not be in the database
 
     # -- this process's file ------------------------------------------------------------
@@ -84,10 +93,12 @@ class Spool:
         if self._fd is not None and os.fstat(self._fd).st_nlink == 0:
             os.close(self._fd)
             self._fd = None
+            self.backlog |= self._moved()
         if self._fd is None:
             self.directory.mkdir(parents=True, exist_ok=True)
             self._path = self.directory / f"inbound-{os.getpid()}-{uuid.uuid4().hex[:8]}.jsonl"
-            self._fd = os.open(self._path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+            self._end = self._allocated = 0
             _fsync_dir(self.directory)
         return self._fd
 
@@ -101,44 +112,53 @@ class Spool:
                     yield fd
                     return
 
-    def _write(self, record: dict, sync: bool) -> None:
+    def _write(self, record: dict, sync: bool) -> int:
         line = (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
         with self._own_locked() as fd:
-            if os.fstat(fd).st_size + len(line) > self.max_bytes:
+            need = self._end + len(line) + 1
+            if need > self.max_bytes:
                 raise SpoolFull(f"spool file is full ({self.max_bytes} bytes)")
-            os.write(fd, line)
+            if need > self._allocated:
+                size = min(self.max_bytes, max(need, self._allocated + GROW_BYTES))
+                os.pwrite(fd, bytes(size - self._allocated), self._allocated)
+                os.fsync(fd)
+                self._allocated = size
+            offset = self._end
+            os.pwrite(fd, line + b"\0", offset)
+            self._end += len(line)
             if sync:
                 os.fdatasync(fd)
+            return offset
 
-    def append(self, sid: str, phone: str, body: str, at: str) -> None:
-        """Store the text durably (raises OSError when it cannot be: answer 503)."""
+    def append(self, sid: str, phone: str, body: str, at: str) -> int:
+        """Store the text durably; its offset, for settle(). OSError: answer 503."""
         with self._lock:
-            self._write({"sid": sid, "from": phone, "body": body, "at": at}, sync=True)
+            offset = self._write({"sid": sid, "from": phone, "body": body, "at": at}, True)
             self._in_flight += 1
+            return offset
 
     def note_reply(self, sid: str, reply: str | None) -> None:
         """What we answered from memory: stored with the text when it is replayed."""
         with self._lock:
             self._write({"reply_to": sid, "reply": reply}, sync=False)
 
-    def settle(self, stored: bool) -> None:
-        """One of our texts was handled: `stored` in the database, or left for replay.
-
-        When every entry of ours is in the database, the file is emptied (no fsync: were
-        the truncation lost, a replay would find every MessageSid already stored).
-        """
+    def settle(self, offset: int, stored: bool) -> None:
+        """The text at `offset` was handled: `stored` in the database, or left for replay."""
         with self._lock:
             self._in_flight = max(0, self._in_flight - 1)
             if not stored:
                 self.backlog = True
-            if self._in_flight or self.backlog or self._pid != os.getpid():
+            fd = self._fd if self._pid == os.getpid() else None
+            if not stored or fd is None:
                 return
-            with _replay_lock(self.directory, wait=False) as held:
-                if not held:  # a replay is running: it will cut our file; check later
-                    self.backlog = True
-                    return
-                with self._own_locked() as fd:
-                    os.ftruncate(fd, 0)
+            with _flocked(fd):
+                if not os.fstat(fd).st_nlink:  # replayed: all gone, or the rest moved
+                    self.backlog |= self._moved()
+                elif self._in_flight or self.backlog:
+                    os.pwrite(fd, b"#", offset)  # done; the others still wait
+                else:
+                    os.pwrite(fd, b"\0", 0)  # all of ours are stored: empty
+                    self._end = 0
 
     def dead_letter(self, entry: Entry) -> None:
         """An entry the inbound path could not handle: kept aside in failed.jsonl."""
@@ -150,14 +170,16 @@ class Spool:
         finally:
             os.close(fd)
 
-    def own_path(self) -> Path | None:
-        return self._path if self._pid == os.getpid() else None
+    def _moved(self) -> bool:
+        """A replay left some of our file's entries in a file under our old name."""
+        return self._path is not None and self._path.exists()
 
     def recheck(self) -> None:
         """After a replay: a backlog remains only if our file still holds something."""
         with self._lock:
             fd = self._fd if self._pid == os.getpid() else None
-            self.backlog = fd is not None and os.fstat(fd).st_size > 0
+            linked = fd is not None and os.fstat(fd).st_nlink > 0
+            self.backlog = linked and os.pread(fd, 1, 0) not in (b"", b"\0")
 
     def waiting(self) -> int:
         """How many texts wait in every spool file of this directory (all processes)."""
@@ -188,9 +210,12 @@ def _replay_lock(directory: Path, wait: bool = True) -> Iterator[bool]:
 
 
 def _parse(data: bytes) -> list[Entry]:
-    """Entries in file order; a torn last line (a crash mid-write) is skipped."""
+    """Waiting entries in file order (done ones start with `#`); a torn line (a crash
+    mid-write) is skipped."""
     entries: dict[str, Entry] = {}
     for line in data.splitlines():
+        if not line or line.startswith(b"#"):
+            continue
         try:
             rec = json.loads(line)
         except ValueError:
@@ -204,8 +229,13 @@ def _parse(data: bytes) -> list[Entry]:
     return list(entries.values())
 
 
-def _read_all(directory: Path) -> list[tuple[Path, int, list[Entry]]]:
-    """(file, bytes read, entries) for every spool file, each read under its lock."""
+def _content(fd: int) -> bytes:
+    """A spool file's text: up to the NUL that marks its logical end."""
+    return os.pread(fd, os.fstat(fd).st_size, 0).split(b"\0", 1)[0]
+
+
+def _read_all(directory: Path) -> list[tuple[Path, bytes, list[Entry]]]:
+    """(file, its text, waiting entries) for every spool file, each read under its lock."""
     out = []
     for path in sorted(directory.glob(PATTERN)) if directory.is_dir() else []:
         try:
@@ -214,12 +244,10 @@ def _read_all(directory: Path) -> list[tuple[Path, int, list[Entry]]]:
             continue
         try:
             with _flocked(fd, fcntl.LOCK_SH):
-                data = os.read(fd, os.fstat(fd).st_size) if os.fstat(fd).st_nlink else b""
+                data = _content(fd) if os.fstat(fd).st_nlink else b""
         finally:
             os.close(fd)
-        entries = _parse(data)
-        if entries or data:
-            out.append((path, len(data), entries))
+        out.append((path, data, _parse(data)))
     return out
 
 
@@ -228,21 +256,37 @@ def waiting_by_file(directory: Path) -> list[tuple[Path, int, str | None]]:
     return [
         (path, len(entries), min((e.at for e in entries), default=None))
         for path, _, entries in _read_all(directory)
+        if entries
     ]
 
 
-def _cut(path: Path, done: int, own: Path | None) -> None:
-    """Remove the first `done` bytes (what was replayed); keep what arrived since."""
+def _same_lines(a: bytes, b: bytes) -> bool:
+    """Equal but for done marks (a line's first byte)."""
+    la, lb = a.split(b"\n"), b.split(b"\n")
+    return len(la) == len(lb) and all(x[1:] == y[1:] for x, y in zip(la, lb, strict=True))
+
+
+def _cut(path: Path, replayed: bytes) -> None:
+    """Remove what was replayed from a file; keep what arrived since (in a new file
+    renamed over it, so its writer's offsets never move: the writer opens a new one)."""
     fd = os.open(path, os.O_RDWR)
     try:
         with _flocked(fd):
-            rest = os.pread(fd, os.fstat(fd).st_size, done)
-            os.ftruncate(fd, 0)
-            if rest:
-                os.pwrite(fd, rest, 0)
-                os.fdatasync(fd)
-            elif path != own and os.fstat(fd).st_nlink:
-                path.unlink()  # its writer, if alive, notices and opens a new file
+            if not os.fstat(fd).st_nlink:
+                return
+            current = _content(fd)
+            head = current[: len(replayed)]
+            # Its writer emptied and reused the file meanwhile: all of it is new.
+            rest = current[len(replayed) :] if _same_lines(head, replayed) else current
+            if not _parse(rest):
+                path.unlink()
+                return
+            tmp = path.with_name(path.name + ".tmp")
+            tmp.write_bytes(rest)
+            with tmp.open("rb+") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+            _fsync_dir(path.parent)
     finally:
         os.close(fd)
 
@@ -261,9 +305,8 @@ def replay(spool: Spool, handle: Callable[[Entry], None]) -> int:
         )
         for *_, entry in entries:
             handle(entry)
-        own = spool.own_path()
-        for path, done, _ in files:
-            _cut(path, done, own)
+        for path, data, _ in files:
+            _cut(path, data)
         spool.recheck()
     if entries:
         log_event("spool.replayed", count=len(entries))
