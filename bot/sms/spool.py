@@ -28,6 +28,7 @@ from bot.logs import log_event
 
 PATTERN = "inbound-*.jsonl"
 GROW_BYTES = 256 * 1024
+Ticket = tuple[int, int]  # (inode of the spool file, offset of the entry)
 REPLAY_LOCK = ".replay.lock"
 
 
@@ -112,7 +113,7 @@ class Spool:
                     yield fd
                     return
 
-    def _write(self, record: dict, sync: bool) -> int:
+    def _write(self, record: dict, sync: bool) -> Ticket:
         line = (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
         with self._own_locked() as fd:
             need = self._end + len(line) + 1
@@ -128,22 +129,24 @@ class Spool:
             self._end += len(line)
             if sync:
                 os.fdatasync(fd)
-            return offset
+            return os.fstat(fd).st_ino, offset
 
-    def append(self, sid: str, phone: str, body: str, at: str) -> int:
-        """Store the text durably; its offset, for settle(). OSError: answer 503."""
+    def append(self, sid: str, phone: str, body: str, at: str) -> Ticket:
+        """Store the text durably; where it is, for settle(). OSError: answer 503."""
         with self._lock:
-            offset = self._write({"sid": sid, "from": phone, "body": body, "at": at}, True)
+            ticket = self._write({"sid": sid, "from": phone, "body": body, "at": at}, True)
             self._in_flight += 1
-            return offset
+            return ticket
 
     def note_reply(self, sid: str, reply: str | None) -> None:
         """What we answered from memory: stored with the text when it is replayed."""
         with self._lock:
             self._write({"reply_to": sid, "reply": reply}, sync=False)
 
-    def settle(self, offset: int, stored: bool) -> None:
-        """The text at `offset` was handled: `stored` in the database, or left for replay."""
+    def settle(self, ticket: Ticket, stored: bool) -> None:
+        """The text `ticket` locates was handled: `stored` in the database, or left for
+        replay."""
+        inode, offset = ticket
         with self._lock:
             self._in_flight = max(0, self._in_flight - 1)
             if not stored:
@@ -152,7 +155,9 @@ class Spool:
             if not stored or fd is None:
                 return
             with _flocked(fd):
-                if not os.fstat(fd).st_nlink:  # replayed: all gone, or the rest moved
+                if os.fstat(fd).st_ino != inode:  # written to a file a replay since took
+                    self.backlog = True
+                elif not os.fstat(fd).st_nlink:  # replayed: all gone, or the rest moved
                     self.backlog |= self._moved()
                 elif self._in_flight or self.backlog:
                     os.pwrite(fd, b"#", offset)  # done; the others still wait

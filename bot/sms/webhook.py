@@ -28,7 +28,7 @@ from bot.patients.consent import apply_send_failure
 from bot.phones import normalize_phone
 from bot.sms import transport as tr
 from bot.sms.replay import replay_quietly
-from bot.sms.spool import Spool
+from bot.sms.spool import Spool, Ticket
 
 bp = Blueprint("sms", __name__, url_prefix="/sms")
 
@@ -105,29 +105,31 @@ def inbound() -> Response:
     body = form.get("Body", "")[:1600].replace("\x00", "")
     spool: Spool = current_app.extensions["nextsteps.spool"]
     try:
-        offset = spool.append(sid, phone, body, utcnow().isoformat())
+        ticket = spool.append(sid, phone, body, utcnow().isoformat())
     except OSError as exc:  # not stored anywhere: Twilio must not think it was delivered
         log_event("sms.spool_unwritable", phone=phone, error=type(exc).__name__)
         return Response("cannot store the message\n", status=503, mimetype="text/plain")
     try:
         reply = handle_inbound(phone, body, sid)
     except SQLAlchemyError as exc:
-        return _twiml(_degraded(spool, offset, (phone, body, sid), exc))
+        return _twiml(_degraded(spool, ticket, (phone, body, sid), exc))
     except Exception:
-        spool.settle(offset, stored=False)  # left in the spool for replay
+        spool.settle(ticket, stored=False)  # left in the spool for replay
         raise
-    spool.settle(offset, stored=True)
+    spool.settle(ticket, stored=True)
     if spool.backlog:
         replay_quietly()  # the database is back: what waited goes in now
     return _twiml(reply)
 
 
-def _degraded(spool: Spool, offset: int, text: tuple[str, str, str], exc: Exception) -> str | None:
+def _degraded(
+    spool: Spool, ticket: Ticket, text: tuple[str, str, str], exc: Exception
+) -> str | None:
     """The database is unreachable: the text stays in the spool, answered from memory."""
     phone, body, sid = text
     with contextlib.suppress(SQLAlchemyError):
         db.session.rollback()
-    spool.settle(offset, stored=False)
+    spool.settle(ticket, stored=False)
     reply = answer_from_memory(body)
     # The text itself is stored; without this note replay records the pipeline's reply.
     with contextlib.suppress(OSError):
