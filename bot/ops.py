@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from flask import Blueprint, Response, current_app, jsonify
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -29,6 +30,14 @@ from bot.models import (
 )
 
 bp = Blueprint("ops", __name__)
+
+
+class Health(StrEnum):
+    """What /healthz says about this web worker."""
+
+    OK = "ok"
+    DEGRADED = "degraded"  # database down or texts waiting in the spool: still answers
+    ERROR = "error"  # nothing can store a text
 
 
 def _clock_age_seconds() -> float | None:
@@ -55,9 +64,9 @@ def healthz() -> tuple[Response, int]:
         body["spool_waiting"] = f"error: {type(exc).__name__}"
     body["spool"] = "ok" if writable else "not writable"
     if not database_ok and not writable:
-        return jsonify(status="error", **body), 503
+        return jsonify(status=Health.ERROR, **body), 503
     healthy = database_ok and writable and body["spool_waiting"] == 0
-    return jsonify(status="ok" if healthy else "degraded", **body), 200
+    return jsonify(status=Health.OK if healthy else Health.DEGRADED, **body), 200
 
 
 def _database_status(body: dict) -> bool:
