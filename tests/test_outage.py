@@ -161,3 +161,14 @@ def test_full_spool_answers_503(app_config: dict, outage: Outage) -> None:
     outage.up()
     assert statuses[0] == 200 and statuses[-1] == 503
     assert len(os.listdir(app_config["SPOOL_DIR"])) >= 1
+
+
+def test_an_entry_the_inbound_path_cannot_take_is_set_aside_not_blocking(app: Flask) -> None:
+    spool = app.extensions["nextsteps.spool"]
+    spool.append("SM" + "7" * 32, A, "STOP", "not a time")  # cannot be handled, ever
+    spool.append("SM" + "8" * 32, B, "STOP", "2027-01-01T12:00:00")
+    assert "replayed 2 text(s)" in app.test_cli_runner().invoke(args=["spool", "replay"]).output
+    with app.app_context():
+        assert db.session.scalar(select(Patient.status).where(Patient.phone == B)) == "stopped"
+    failed = (spool.directory / "failed.jsonl").read_text()
+    assert "7" * 32 in failed and spool.waiting() == 0

@@ -3,10 +3,11 @@ the clock (before every dispatch) and `flask spool replay` call this."""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 
 from bot.conversation.inbound import Replayed, handle_inbound
 from bot.extensions import db
@@ -20,15 +21,14 @@ def current_spool() -> Spool:
 
 def _store(entry: Entry) -> None:
     """One spooled text through the normal inbound path (a stored MessageSid is skipped)."""
-    at = datetime.fromisoformat(entry.at)
     try:
-        handle_inbound(
-            entry.phone, entry.body, entry.sid, Replayed(at, entry.answered, entry.reply)
-        )
-    except SQLAlchemyError:
-        raise  # the database: stop here, everything stays for the next replay
+        replayed = Replayed(datetime.fromisoformat(entry.at), entry.answered, entry.reply)
+        handle_inbound(entry.phone, entry.body, entry.sid, replayed)
+    except (OperationalError, InterfaceError):
+        raise  # the database is unreachable: stop, everything stays for the next replay
     except Exception as exc:  # noqa: BLE001  (one bad entry must not block the others)
-        db.session.rollback()
+        with contextlib.suppress(SQLAlchemyError):
+            db.session.rollback()
         current_spool().dead_letter(entry)
         log_event("spool.entry_failed", phone=entry.phone, error=type(exc).__name__)
 
@@ -38,7 +38,8 @@ def replay_spool() -> int:
     try:
         return replay(current_spool(), _store)
     except SQLAlchemyError:
-        db.session.rollback()
+        with contextlib.suppress(SQLAlchemyError):
+            db.session.rollback()
         raise
 
 
