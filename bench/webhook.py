@@ -33,7 +33,16 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.conftest import AUTH_TOKEN, DATA, inbound_form, sign  # noqa: E402
-from tests.procs import gunicorn  # noqa: E402
+from tests.procs import free_port, gunicorn  # noqa: E402
+
+
+def served(app: str, env: dict[str, str], workers: int):  # noqa: ANN201
+    """gunicorn on a port known in advance, so PUBLIC_BASE_URL (what Twilio signs, as in
+    production) can be set: the webhook then checks one signature."""
+    port = free_port()
+    return gunicorn(
+        app, {**env, "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}, workers=workers, port=port
+    )
 
 
 def eval_texts() -> list[str]:
@@ -128,7 +137,7 @@ def main() -> None:
     print(
         f"machine: {os.cpu_count()} cores; database: {db_url.split('://')[0]}; "
         f"gunicorn sync workers={args.workers}; wrk -t1 -c{args.connections} "
-        f"-d{args.seconds}s",
+        f"-d{args.seconds}s; load average {os.getloadavg()[0]:.1f}",
         flush=True,
     )
 
@@ -136,7 +145,7 @@ def main() -> None:
     for r in range(args.rounds):
         result = {}
         for name, app in (("bare", "bench.bare_app:create_app()"), ("real", "bot:create_app()")):
-            with gunicorn(app, env, workers=args.workers) as (base, _):
+            with served(app, env, args.workers) as (base, _):
                 reqfile = tmp / f"req-{name}-{r}.txt"
                 write_requests(reqfile, base, 40_000, seed=r * 2 + (name == "real"))
                 result[name] = run_wrk(base, script, reqfile, args.seconds, args.connections)
@@ -157,13 +166,14 @@ def main() -> None:
             f"| {name} | {med(name, 'rps'):.0f} | {med(name, 'p50'):.1f} | "
             f"{med(name, 'p99'):.1f} | {sum(res[name]['non2xx'] for res, _ in rows)} |"
         )
+    print(f"load average after the rounds: {os.getloadavg()[0]:.1f}")
     print(
         f"\nthroughput ratio real/bare (median of per-round ratios): "
         f"{statistics.median(r for _, r in rows):.3f}"
     )
 
     # Memory: RSS of each web worker while 10 000 messages go through the real app.
-    with gunicorn("bot:create_app()", env, workers=args.workers) as (base, proc):
+    with served("bot:create_app()", env, args.workers) as (base, proc):
         reqfile = tmp / "req-mem.txt"
         write_requests(reqfile, base, args.memory_messages, seed=999)
         lines = reqfile.read_text().splitlines()

@@ -58,6 +58,7 @@ def _build_services(app: Flask) -> None:
     from bot.content_check import load_checked_content
     from bot.conversation import language
     from bot.conversation.pipeline import Pipeline
+    from bot.sms.spool import Spool
     from bot.sms.transport import make_transport
 
     content = load_checked_content()
@@ -67,6 +68,9 @@ def _build_services(app: Flask) -> None:
     )
     language.warm_up()  # the language models load now, not on a patient's first text
     app.extensions["nextsteps.transport"] = make_transport(app.config)
+    app.extensions["nextsteps.spool"] = Spool(
+        Path(app.config["SPOOL_DIR"]), app.config["SPOOL_MAX_BYTES"]
+    )
 
 
 def _register_views(app: Flask) -> None:

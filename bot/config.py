@@ -84,6 +84,7 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
         **_conversation_settings(env),
         **_reminder_settings(env),
         **_staff_settings(env),
+        **_spool_settings(env, instance_path),
         "TESTING": _bool(env, "TESTING", False),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
     }
@@ -238,4 +239,14 @@ def _staff_settings(env: Mapping[str, str]) -> dict:
         ),
         # Each row may send a text while the request waits: keep one upload short.
         "STAFF_IMPORT_MAX_ROWS": _int(env, "STAFF_IMPORT_MAX_ROWS", 500, low=1),
+    }
+
+
+def _spool_settings(env: Mapping[str, str], instance_path: str) -> dict:
+    return {
+        # Every inbound text is written here (one file per web process) before it is
+        # handled; shared by the web processes and the clock, which replays it.
+        "SPOOL_DIR": env.get("SPOOL_DIR", "").strip() or str(Path(instance_path) / "spool"),
+        # Per process file: past this, new texts get 503 (Twilio retries) until replayed.
+        "SPOOL_MAX_BYTES": _int(env, "SPOOL_MAX_BYTES", 16 * 1024 * 1024, low=4096),
     }

@@ -7,7 +7,9 @@ the one place that knows the whole truth.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from flask import Blueprint, Response, current_app, jsonify
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -30,6 +32,14 @@ from bot.models import (
 bp = Blueprint("ops", __name__)
 
 
+class Health(StrEnum):
+    """What /healthz says about this web worker."""
+
+    OK = "ok"
+    DEGRADED = "degraded"  # database down or texts waiting in the spool: still answers
+    ERROR = "error"  # nothing can store a text
+
+
 def _clock_age_seconds() -> float | None:
     last = db.session.scalar(select(func.max(ClockTick.last_tick_at)))
     return None if last is None else (utcnow() - last).total_seconds()
@@ -37,12 +47,29 @@ def _clock_age_seconds() -> float | None:
 
 @bp.get("/healthz")
 def healthz() -> tuple[Response, int]:
-    """200 while this web worker can serve texts (database up, content loaded).
+    """200 while this web worker can take texts; "degraded" while the database is down
+    (texts are answered from memory and spooled) or texts wait in the spool; 503 when
+    neither the database nor the spool can store a text.
 
     The clock's age is reported but does not fail the check: a stalled clock must not
     make a load balancer take the webhook down too.
     """
     body: dict = {"content_topics": len(current_app.extensions["nextsteps.content"].topics)}
+    database_ok = _database_status(body)
+    spool = current_app.extensions["nextsteps.spool"]
+    writable = spool.writable()
+    try:
+        body["spool_waiting"] = spool.waiting()
+    except OSError as exc:
+        body["spool_waiting"] = f"error: {type(exc).__name__}"
+    body["spool"] = "ok" if writable else "not writable"
+    if not database_ok and not writable:
+        return jsonify(status=Health.ERROR, **body), 503
+    healthy = database_ok and writable and body["spool_waiting"] == 0
+    return jsonify(status=Health.OK if healthy else Health.DEGRADED, **body), 200
+
+
+def _database_status(body: dict) -> bool:
     try:
         db.session.execute(text("SELECT 1"))
         body["database"] = "ok"
@@ -51,10 +78,11 @@ def healthz() -> tuple[Response, int]:
         stale_after = 3 * current_app.config["CLOCK_TICK_SECONDS"]
         body["clock"] = "never ticked" if age is None else "ok" if age <= stale_after else "stale"
     except SQLAlchemyError as exc:
-        db.session.rollback()
+        with contextlib.suppress(SQLAlchemyError):
+            db.session.rollback()
         body["database"] = f"error: {type(exc).__name__}"
-        return jsonify(status="error", **body), 503
-    return jsonify(status="ok", **body), 200
+        return False
+    return True
 
 
 def _by_label(name: str, doc: str, label: str, column, where) -> GaugeMetricFamily:  # noqa: ANN001

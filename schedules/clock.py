@@ -22,6 +22,7 @@ from bot.logs import log_event
 from bot.models import ClockTick, utcnow
 from bot.reminders.planner import skip_missed
 from bot.reminders.rhythm import advance_rhythms
+from bot.sms.replay import replay_spool
 from schedules.dispatcher import WORKER, DispatchStats, dispatch
 from schedules.leader import Leadership, leadership_for
 
@@ -45,6 +46,9 @@ def tick(now: datetime | None = None, leading: Callable[[], bool] | None = None)
     """Plan and dispatch once, as if at `now` (naive UTC; default: the real time). With
     `leading`, dispatch stops claiming when it turns false."""
     at = now or utcnow()
+    # Texts kept in the spool while the database was down go in first: a STOP among
+    # them cancels that number's reminders before anything is dispatched.
+    replay_spool()
     _heartbeat(at, "running")
     booked = advance_rhythms(at)
     missed = skip_missed(at)

@@ -100,10 +100,11 @@ def _wipe(app: Flask) -> None:
 
 
 @pytest.fixture
-def app_config(database_uri: str) -> dict:
+def app_config(database_uri: str, tmp_path: Path) -> dict:
     """Settings for the app under test; a test may change them before using `app`."""
     return {
         "SQLALCHEMY_DATABASE_URI": database_uri,
+        "SPOOL_DIR": str(tmp_path / "spool"),
         "TESTING": True,
         "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
         "PROGRAM_NAME": "NextSteps",

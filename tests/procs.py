@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from contextlib import contextmanager
@@ -35,9 +36,12 @@ def wait_http(url: str, timeout: float = 90.0) -> None:
 
 
 @contextmanager
-def gunicorn(app: str, env: dict[str, str], workers: int = 2, threads: int = 1):
-    """Run `gunicorn app` with `workers` processes; yields the base URL."""
-    port = free_port()
+def gunicorn(
+    app: str, env: dict[str, str], workers: int = 2, threads: int = 1, port: int | None = None
+):
+    """Run `gunicorn app` with `workers` processes (on `port`, default a free one); yields
+    the base URL and the process."""
+    port = port or free_port()
     cmd = [
         sys.executable,
         "-m",
@@ -59,7 +63,9 @@ def gunicorn(app: str, env: dict[str, str], workers: int = 2, threads: int = 1):
         "--preload",
         app,
     ]
-    full_env = {**os.environ, "PYTHONPATH": str(ROOT), **env}
+    # Each server its own spool unless told: tests running side by side never share one.
+    spool = {"SPOOL_DIR": tempfile.mkdtemp(prefix="spool-")}
+    full_env = {**os.environ, "PYTHONPATH": str(ROOT), **spool, **env}
     proc = subprocess.Popen(cmd, cwd=ROOT, env=full_env)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -78,6 +84,7 @@ def clock_env(database_uri: str, fake_url: str, **extra: str) -> dict[str, str]:
     from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "DATABASE_"))}
+    env.setdefault("SPOOL_DIR", tempfile.mkdtemp(prefix="spool-"))
     env.update(
         PYTHONPATH=str(ROOT),
         DATABASE_URL=database_uri,

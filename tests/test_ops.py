@@ -26,13 +26,27 @@ def test_healthz_reports_a_stale_clock_without_failing(app, client) -> None:
     assert data["clock"] == "stale" and data["clock_last_tick_age_seconds"] > 3000
 
 
-def test_healthz_is_503_when_the_database_is_gone(app_config) -> None:
+def test_healthz_is_degraded_when_the_database_is_gone(app_config) -> None:
+    # The worker still answers texts from memory and spools them: keep it in rotation.
     from bot import create_app
 
     app_config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://nobody@127.0.0.1:1/none"
     resp = create_app(app_config).test_client().get("/healthz")
+    assert resp.status_code == 200
+    data = resp.get_json()
+    assert data["status"] == "degraded" and data["database"].startswith("error")
+    assert data["spool"] == "ok" and data["spool_waiting"] == 0
+
+
+def test_healthz_is_503_when_neither_database_nor_spool_can_store(app_config, tmp_path) -> None:
+    from bot import create_app
+
+    (tmp_path / "a-file").write_text("")
+    app_config["SPOOL_DIR"] = str(tmp_path / "a-file" / "spool")
+    app_config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://nobody@127.0.0.1:1/none"
+    resp = create_app(app_config).test_client().get("/healthz")
     assert resp.status_code == 503
-    assert resp.get_json()["database"].startswith("error")
+    assert resp.get_json()["spool"] == "not writable"
 
 
 def test_metrics_count_texts_by_topic_and_reminders_due(app, client, phone: Phone) -> None:

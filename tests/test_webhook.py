@@ -235,3 +235,33 @@ def test_status_callback_for_an_unknown_sid_is_accepted_quietly(phone: Phone) ->
 def test_status_callback_with_a_bogus_status_is_400(phone: Phone) -> None:
     resp = phone.post(_status_form("SM" + "1" * 32, "exploded"), path="/sms/status")
     assert resp.status_code == 400
+
+
+def test_twiml_is_what_the_twilio_library_writes() -> None:
+    from twilio.twiml.messaging_response import MessagingResponse
+
+    from bot.sms.webhook import _twiml
+
+    for body in (None, "", "Hi & <you> \"quoted\" 'x'\nnext line", "Si, ¿como esta? ]]>"):
+        expected = MessagingResponse()
+        if body:
+            expected.message(body)
+        assert _twiml(body).get_data(as_text=True) == str(expected)
+
+
+def test_one_hmac_against_public_base_url_agrees_with_the_twilio_library(app_config) -> None:
+    from bot import create_app
+
+    app_config["PUBLIC_BASE_URL"] = "https://texts.clinic.example"
+    client = create_app(app_config).test_client()
+    for path in ("/sms", "/sms?a=1&b=%C3%A9"):
+        form = inbound_form("ÑAÑA & más", from_="+16145550199")
+        good = sign("https://texts.clinic.example" + path, form)
+        headers = {"X-Twilio-Signature": good}
+        assert client.post(path, data=form, headers=headers).status_code == 200
+        form["Body"] = "STOP"
+        assert client.post(path, data=form, headers=headers).status_code == 403
+    # A signature over the URL the app sees (not the public one) is refused.
+    form = inbound_form("TRIALS")
+    headers = {"X-Twilio-Signature": sign("http://localhost/sms", form)}
+    assert client.post("/sms", data=form, headers=headers).status_code == 403

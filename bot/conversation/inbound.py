@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.conversation.pipeline import (
@@ -52,21 +52,28 @@ class _Row:
     is_reply: bool
 
 
+# The hot path's statements, built once (Core: no ORM unit of work per text).
+_MESSAGES = Message.__table__
+_HISTORY = (
+    select(
+        _MESSAGES.c.direction,
+        _MESSAGES.c.topic,
+        _MESSAGES.c.body,
+        _MESSAGES.c.created_at,
+        _MESSAGES.c.reply_to_id.is_not(None),
+    )
+    .where(_MESSAGES.c.phone == bindparam("phone"))
+    .order_by(_MESSAGES.c.id.desc())
+    .limit(HISTORY_ROWS)
+)
+_PATIENT = select(Patient).where(Patient.phone == bindparam("phone"))
+_INSERT_INBOUND = insert(_MESSAGES).returning(_MESSAGES.c.id)
+_INSERT_REPLY = insert(_MESSAGES)
+
+
 def _history(phone: str) -> list[_Row]:
     """This number's recent messages, newest first, in one indexed query."""
-    rows = db.session.execute(
-        select(
-            Message.direction,
-            Message.topic,
-            Message.body,
-            Message.created_at,
-            Message.reply_to_id.is_not(None),
-        )
-        .where(Message.phone == phone)
-        .order_by(Message.id.desc())
-        .limit(HISTORY_ROWS)
-    )
-    return [_Row(*row) for row in rows]
+    return [_Row(*row) for row in db.session.execute(_HISTORY, {"phone": phone})]
 
 
 def load_context(phone: str, patient: Patient | None, history: list[_Row] | None = None) -> Context:
@@ -137,7 +144,23 @@ def _existing(sid: str) -> Message | None:
     return db.session.scalars(select(Message).where(Message.twilio_sid == sid)).first()
 
 
-def handle_inbound(phone: str, body: str, sid: str) -> str | None:
+@dataclass(frozen=True)
+class Replayed:
+    """A text replayed from the spool: when it arrived, and what we answered from memory
+    while the database was down (`answered` False: it was never answered)."""
+
+    at: datetime
+    answered: bool = False
+    reply: str | None = None
+
+
+def answer_from_memory(body: str) -> str | None:
+    """The reply when the database is unreachable: the pure pipeline, no history (STOP,
+    HELP, START confirmations, urgent and self-harm replies, topic answers)."""
+    return get_pipeline().decide(body, Context()).body
+
+
+def handle_inbound(phone: str, body: str, sid: str, replayed: Replayed | None = None) -> str | None:
     """Record the text once and return the reply to send (None: send nothing).
 
     A retried webhook (same MessageSid) gets the reply stored the first time. The unique
@@ -146,12 +169,12 @@ def handle_inbound(phone: str, body: str, sid: str) -> str | None:
     Core inserts: this is the hot path, and the ORM's unit of work costs more than the
     rest of the request (see BENCHMARKS.md).
     """
-    patient = patient_by_phone(phone)
+    patient = db.session.scalars(_PATIENT, {"phone": phone}).first()
     history = _history(phone)
-    looping = _looping(history, body)
+    looping = None if replayed else _looping(history, body)
     decision = get_pipeline().decide(body, load_context(phone, patient, history))
 
-    reply = decision.body
+    reply = replayed.reply if replayed and replayed.answered else decision.body
     # Consent confirmations always go out (once). A red flag still gets its reply when a
     # frightened patient texts fast, but not when the same text repeats (an auto-responder).
     urgent = decision.flag in (FLAG_URGENT, FLAG_SELF_HARM)
@@ -168,10 +191,10 @@ def handle_inbound(phone: str, body: str, sid: str) -> str | None:
         "flag": decision.flag,
         "status": "muted" if muted else "received",
     }
+    if replayed:
+        row["created_at"] = replayed.at
     try:
-        inbound_id = db.session.execute(
-            insert(Message).values(twilio_sid=sid, **row).returning(Message.id)
-        ).scalar_one()
+        inbound_id = db.session.execute(_INSERT_INBOUND, {"twilio_sid": sid, **row}).scalar_one()
     except IntegrityError:
         return _twins_reply(sid)
 
@@ -184,17 +207,9 @@ def handle_inbound(phone: str, body: str, sid: str) -> str | None:
         )
         row["patient_id"] = new_patient.id
     if reply:
+        reply_row = {**row, "direction": OUTBOUND, "body": reply, "flag": None}
         db.session.execute(
-            insert(Message).values(
-                {
-                    **row,
-                    "direction": OUTBOUND,
-                    "body": reply,
-                    "flag": None,
-                    "status": "replied",
-                    "reply_to_id": inbound_id,
-                }
-            )
+            _INSERT_REPLY, {**reply_row, "status": "replied", "reply_to_id": inbound_id}
         )
     try:
         db.session.commit()

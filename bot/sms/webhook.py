@@ -7,33 +7,67 @@ request URL as rebuilt by ProxyFix from X-Forwarded-Proto/Host.
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import hashlib
+import hmac
 import re
 from functools import wraps
+from xml.sax.saxutils import escape
 
 from flask import Blueprint, Response, abort, current_app, request
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from twilio.request_validator import RequestValidator
-from twilio.twiml.messaging_response import MessagingResponse
 
-from bot.conversation.inbound import handle_inbound
+from bot.conversation.inbound import answer_from_memory, handle_inbound
 from bot.extensions import db
 from bot.logs import log_event
-from bot.models import DELIVERY_ORDER, Message, Patient
+from bot.models import DELIVERY_ORDER, Message, Patient, utcnow
 from bot.patients.consent import apply_send_failure
 from bot.phones import normalize_phone
 from bot.sms import transport as tr
+from bot.sms.replay import replay_quietly
+from bot.sms.spool import Spool, Ticket
 
 bp = Blueprint("sms", __name__, url_prefix="/sms")
 
 _SID = re.compile(r"[A-Za-z0-9]{2,64}")  # Twilio sids: two letters + 32 hex
 
 
-def _public_url() -> str:
-    base = current_app.config["PUBLIC_BASE_URL"]
-    if base:
+class Signature:
+    """Checks X-Twilio-Signature for one app, prepared once (the HMAC key, the URL base).
+
+    With PUBLIC_BASE_URL set there is one URL Twilio can have signed, so one HMAC. Without
+    it the twilio library tries the URL as rebuilt by ProxyFix, with and without its port.
+    """
+
+    def __init__(self, token: str, public_base_url: str) -> None:
+        self._mac = hmac.new(token.encode(), digestmod=hashlib.sha1) if token else None
+        self._validator = RequestValidator(token) if token else None
+        self._base = public_base_url
+
+    def valid(self, signature: str) -> bool:
+        if self._mac is None or not signature:
+            return False
+        form = request.form  # parsed once by werkzeug; only the form is signed
+        if not self._base:
+            return self._validator.validate(request.url, form.to_dict(flat=True), signature)
         query = request.query_string.decode("latin-1")
-        return base + request.path + (f"?{query}" if query else "")
-    return request.url
+        mac = self._mac.copy()
+        mac.update((self._base + request.path + (f"?{query}" if query else "")).encode())
+        for key in sorted(form.keys()):
+            mac.update(key.encode())
+            mac.update(form[key].encode())
+        return hmac.compare_digest(base64.b64encode(mac.digest()), signature.encode())
+
+
+def _signature() -> Signature:
+    ext = current_app.extensions
+    if "nextsteps.signature" not in ext:
+        cfg = current_app.config
+        ext["nextsteps.signature"] = Signature(cfg["TWILIO_AUTH_TOKEN"], cfg["PUBLIC_BASE_URL"])
+    return ext["nextsteps.signature"]
 
 
 def twilio_signed(view):  # noqa: ANN001, ANN201
@@ -41,12 +75,7 @@ def twilio_signed(view):  # noqa: ANN001, ANN201
 
     @wraps(view)
     def wrapper(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
-        token = current_app.config["TWILIO_AUTH_TOKEN"]
-        signature = request.headers.get("X-Twilio-Signature", "")
-        if not token or not signature:
-            abort(403)
-        params = request.form.to_dict(flat=True)
-        if not RequestValidator(token).validate(_public_url(), params, signature):
+        if not _signature().valid(request.headers.get("X-Twilio-Signature", "")):
             log_event("sms.bad_signature", path=request.path)
             abort(403)
         return view(*args, **kwargs)
@@ -54,11 +83,13 @@ def twilio_signed(view):  # noqa: ANN001, ANN201
     return wrapper
 
 
+_EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response />'
+_MESSAGE = '<?xml version="1.0" encoding="UTF-8"?><Response><Message>{}</Message></Response>'
+
+
 def _twiml(body: str | None) -> Response:
-    resp = MessagingResponse()
-    if body:
-        resp.message(body)
-    return Response(str(resp), mimetype="application/xml")
+    """The TwiML the twilio library's MessagingResponse writes, without building a tree."""
+    return Response(_MESSAGE.format(escape(body)) if body else _EMPTY, mimetype="application/xml")
 
 
 @bp.post("")
@@ -72,7 +103,39 @@ def inbound() -> Response:
         return Response("missing or invalid MessageSid/From\n", status=400, mimetype="text/plain")
     # Twilio caps a body at 1600 characters. NUL can't be stored in PostgreSQL text.
     body = form.get("Body", "")[:1600].replace("\x00", "")
-    return _twiml(handle_inbound(phone, body, sid))
+    spool: Spool = current_app.extensions["nextsteps.spool"]
+    try:
+        ticket = spool.append(sid, phone, body, utcnow().isoformat())
+    except OSError as exc:  # not stored anywhere: Twilio must not think it was delivered
+        log_event("sms.spool_unwritable", phone=phone, error=type(exc).__name__)
+        return Response("cannot store the message\n", status=503, mimetype="text/plain")
+    try:
+        reply = handle_inbound(phone, body, sid)
+    except SQLAlchemyError as exc:
+        return _twiml(_degraded(spool, ticket, (phone, body, sid), exc))
+    except Exception:
+        spool.settle(ticket, stored=False)  # left in the spool for replay
+        raise
+    spool.settle(ticket, stored=True)
+    if spool.backlog:
+        replay_quietly()  # the database is back: what waited goes in now
+    return _twiml(reply)
+
+
+def _degraded(
+    spool: Spool, ticket: Ticket, text: tuple[str, str, str], exc: Exception
+) -> str | None:
+    """The database is unreachable: the text stays in the spool, answered from memory."""
+    phone, body, sid = text
+    with contextlib.suppress(SQLAlchemyError):
+        db.session.rollback()
+    spool.settle(ticket, stored=False)
+    reply = answer_from_memory(body)
+    # The text itself is stored; without this note replay records the pipeline's reply.
+    with contextlib.suppress(OSError):
+        spool.note_reply(sid, reply)
+    log_event("sms.degraded", phone=phone, error=type(exc).__name__)
+    return reply
 
 
 @bp.post("/status")
