@@ -171,47 +171,11 @@ def handle_inbound(phone: str, body: str, sid: str, replayed: Replayed | None = 
     """
     patient = db.session.scalars(_PATIENT, {"phone": phone}).first()
     history = _history(phone)
-    looping = None if replayed else _looping(history, body)
     decision = get_pipeline().decide(body, load_context(phone, patient, history))
-
-    reply = replayed.reply if replayed and replayed.answered else decision.body
-    # Consent confirmations always go out (once). A red flag still gets its reply when a
-    # frightened patient texts fast, but not when the same text repeats (an auto-responder).
-    urgent = decision.flag in (FLAG_URGENT, FLAG_SELF_HARM)
-    muted = decision.consent is None and (looping == "repeat" or (looping and not urgent))
-    if muted:
-        reply = None
-    row = {
-        "direction": INBOUND,
-        "phone": phone,
-        "patient_id": patient.id if patient else None,
-        "body": body,
-        "topic": decision.topic,
-        "language": decision.language,
-        "flag": decision.flag,
-        "status": "muted" if muted else "received",
-    }
-    if replayed:
-        row["created_at"] = replayed.at
+    reply, muted = _reply_unless_looping(decision, history, body, replayed)
+    row = _inbound_row(phone, body, patient, decision, muted, replayed)
     try:
-        inbound_id = db.session.execute(_INSERT_INBOUND, {"twilio_sid": sid, **row}).scalar_one()
-    except IntegrityError:
-        return _twins_reply(sid)
-
-    new_patient = _apply_state(decision, phone, patient)
-    if new_patient is not None and decision.new_language:
-        new_patient.language = decision.new_language  # remembered for replies and reminders
-    if new_patient is not None and patient is None:  # a STOP created the record
-        db.session.execute(
-            update(Message).where(Message.id == inbound_id).values(patient_id=new_patient.id)
-        )
-        row["patient_id"] = new_patient.id
-    if reply:
-        reply_row = {**row, "direction": OUTBOUND, "body": reply, "flag": None}
-        db.session.execute(
-            _INSERT_REPLY, {**reply_row, "status": "replied", "reply_to_id": inbound_id}
-        )
-    try:
+        _record(sid, row, reply, decision, patient)
         db.session.commit()
     except IntegrityError:
         return _twins_reply(sid)
@@ -224,6 +188,63 @@ def handle_inbound(phone: str, body: str, sid: str, replayed: Replayed | None = 
         muted=muted,
     )
     return reply
+
+
+def _reply_unless_looping(
+    decision: Decision, history: list[_Row], body: str, replayed: Replayed | None
+) -> tuple[str | None, bool]:
+    """The reply to send, and whether the loop guard muted it. Consent confirmations always
+    go out (once). A red flag still gets its reply when a frightened patient texts fast,
+    but not when the same text repeats (an auto-responder)."""
+    looping = None if replayed else _looping(history, body)
+    reply = replayed.reply if replayed and replayed.answered else decision.body
+    urgent = decision.flag in (FLAG_URGENT, FLAG_SELF_HARM)
+    muted = decision.consent is None and (looping == "repeat" or bool(looping and not urgent))
+    return (None if muted else reply), muted
+
+
+def _inbound_row(
+    phone: str,
+    body: str,
+    patient: Patient | None,
+    decision: Decision,
+    muted: bool,
+    replayed: Replayed | None,
+) -> dict:
+    row = {
+        "direction": INBOUND,
+        "phone": phone,
+        "patient_id": patient.id if patient else None,
+        "body": body,
+        "topic": decision.topic,
+        "language": decision.language,
+        "flag": decision.flag,
+        "status": "muted" if muted else "received",
+    }
+    if replayed:
+        row["created_at"] = replayed.at
+    return row
+
+
+def _record(
+    sid: str, row: dict, reply: str | None, decision: Decision, patient: Patient | None
+) -> None:
+    """Insert the text (its unique MessageSid is the dedupe: a twin raises IntegrityError),
+    apply the state change, and store the reply linked to it."""
+    inbound_id = db.session.execute(_INSERT_INBOUND, {"twilio_sid": sid, **row}).scalar_one()
+    new_patient = _apply_state(decision, row["phone"], patient)
+    if new_patient is not None and decision.new_language:
+        new_patient.language = decision.new_language  # remembered for replies and reminders
+    if new_patient is not None and patient is None:  # a STOP created the record
+        db.session.execute(
+            update(Message).where(Message.id == inbound_id).values(patient_id=new_patient.id)
+        )
+        row["patient_id"] = new_patient.id
+    if reply:
+        reply_row = {**row, "direction": OUTBOUND, "body": reply, "flag": None}
+        db.session.execute(
+            _INSERT_REPLY, {**reply_row, "status": "replied", "reply_to_id": inbound_id}
+        )
 
 
 def _twins_reply(sid: str) -> str | None:
