@@ -53,3 +53,11 @@ def test_secure_cookies_follow_an_https_public_url(tmp_path) -> None:
         "SESSION_COOKIE_SECURE"
     ]
     assert not load_config(str(tmp_path), env={})["SESSION_COOKIE_SECURE"]
+
+
+def test_the_spool_lives_under_the_instance_folder_unless_spool_dir_says(tmp_path) -> None:
+    assert load_config(str(tmp_path), env={})["SPOOL_DIR"] == str(tmp_path / "spool")
+    cfg = load_config(str(tmp_path), env={"SPOOL_DIR": "/var/spool/nextsteps"})
+    assert cfg["SPOOL_DIR"] == "/var/spool/nextsteps"
+    with pytest.raises(ConfigError, match="SPOOL_MAX_BYTES"):
+        load_config(str(tmp_path), env={"SPOOL_MAX_BYTES": "12"})
