@@ -29,10 +29,6 @@ WORDS = {
     },
     "help": {"en": {"help", "info"}, "es": {"ayuda", "ayudame", "informacion"}},
 }
-STOP_WORDS = frozenset(WORDS["stop"]["en"] | WORDS["stop"]["es"])
-START_WORDS = frozenset(WORDS["start"]["en"] | WORDS["start"]["es"])
-YES_WORDS = frozenset(WORDS["yes"]["en"] | WORDS["yes"]["es"])
-HELP_WORDS = frozenset(WORDS["help"]["en"] | WORDS["help"]["es"])
 
 # Courtesy words that don't change a one-word command ("STOP please", "ALTO por favor").
 _FILLER = re.compile(
