@@ -10,7 +10,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot.config import load_config
-from bot.extensions import csrf, db, limiter, login_manager, migrate
+from bot.extensions import READ_FIRST, csrf, db, limiter, login_manager, migrate
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -95,8 +95,10 @@ def _sqlite_pragmas(app: Flask) -> None:
     """SQLite: one writer at a time, waiting for it rather than failing.
 
     Each transaction starts with BEGIN IMMEDIATE, so two workers never both read and then
-    race to write (the dedupe and the reminder claim rely on this). PostgreSQL needs none
-    of it: row locks and unique indexes do the same job there.
+    race to write (the reminder claim relies on this). The one exception is the inbound
+    hot path, which reads and decides first without the lock (reading_first(), as it
+    would on PostgreSQL; the unique MessageSid still dedupes) and then writes briefly.
+    PostgreSQL needs none of it: row locks and unique indexes do the same job there.
     """
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         return
@@ -117,4 +119,5 @@ def _sqlite_pragmas(app: Flask) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:  # noqa: ANN001
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        reader = conn.get_execution_options().get(READ_FIRST)
+        conn.exec_driver_sql("BEGIN" if reader else "BEGIN IMMEDIATE")

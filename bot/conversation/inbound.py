@@ -20,7 +20,7 @@ from bot.conversation.pipeline import (
     Decision,
     Pipeline,
 )
-from bot.extensions import db
+from bot.extensions import db, done_reading, reading_first
 from bot.logs import log_event
 from bot.models import (
     ACTIVE,
@@ -169,11 +169,13 @@ def handle_inbound(phone: str, body: str, sid: str, replayed: Replayed | None = 
     Core inserts: this is the hot path, and the ORM's unit of work costs more than the
     rest of the request (see BENCHMARKS.md).
     """
+    reading_first()  # SQLite: read and decide without holding the one write lock
     patient = db.session.scalars(_PATIENT, {"phone": phone}).first()
     history = _history(phone)
     decision = get_pipeline().decide(body, load_context(phone, patient, history))
     reply, muted = _reply_unless_looping(decision, history, body, replayed)
     row = _inbound_row(phone, body, patient, decision, muted, replayed)
+    done_reading()
     try:
         _record(sid, row, reply, decision, patient)
         db.session.commit()

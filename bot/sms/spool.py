@@ -1,10 +1,12 @@
-"""The inbound spool: every text is on local disk before it is handled.
+"""The inbound spool: every text is written to local disk before it is handled.
 
-The webhook appends each inbound text to this process's spool file (one JSON line,
-fsynced) before it touches the database. When the text is stored in the database the
-process empties its file; when the database is unreachable the entry stays, and
-`replay()` later feeds every waiting entry, oldest first, through the normal inbound
-path (`handle_inbound`, idempotent by MessageSid), then removes what it replayed.
+The webhook appends each inbound text to this process's spool file (one JSON line)
+before it touches the database, flushed to disk at once unless the database's own commit
+will flush the text (PostgreSQL, synchronous_commit on): then only a text the database
+did not take is flushed, by settle(), before it is answered. When the text is stored in
+the database the process empties its file; when the database is unreachable the entry
+stays, and `replay()` later feeds every waiting entry, oldest first, through the normal
+inbound path (`handle_inbound`, idempotent by MessageSid), then removes what it replayed.
 
 Files: `SPOOL_DIR/inbound-<pid>-<random>.jsonl`, one per process (no phone number in a
 name), each at most SPOOL_MAX_BYTES. Locks are flock(2): a file's own lock guards each
@@ -131,10 +133,14 @@ class Spool:
                 os.fdatasync(fd)
             return os.fstat(fd).st_ino, offset
 
-    def append(self, sid: str, phone: str, body: str, at: str) -> Ticket:
-        """Store the text durably; where it is, for settle(). OSError: answer 503."""
+    def append(self, sid: str, phone: str, body: str, at: str, sync: bool = True) -> Ticket:
+        """Store the text; where it is, for settle(). OSError: answer 503.
+
+        `sync` False writes without flushing to disk: for a caller whose database commit
+        flushes the text itself (PostgreSQL). If that commit does not happen, settle()
+        flushes the entry before anything is answered."""
         with self._lock:
-            ticket = self._write({"sid": sid, "from": phone, "body": body, "at": at}, True)
+            ticket = self._write({"sid": sid, "from": phone, "body": body, "at": at}, sync)
             self._in_flight += 1
             return ticket
 
@@ -145,14 +151,17 @@ class Spool:
 
     def settle(self, ticket: Ticket, stored: bool) -> None:
         """The text `ticket` locates was handled: `stored` in the database, or left for
-        replay."""
+        replay (then flushed to disk now, if append() did not; OSError: answer 503)."""
         inode, offset = ticket
         with self._lock:
             self._in_flight = max(0, self._in_flight - 1)
+            fd = self._fd if self._pid == os.getpid() else None
             if not stored:
                 self.backlog = True
-            fd = self._fd if self._pid == os.getpid() else None
-            if not stored or fd is None:
+                if fd is not None:
+                    os.fdatasync(fd)
+                return
+            if fd is None:
                 return
             with _flocked(fd):
                 if os.fstat(fd).st_ino != inode:  # written to a file a replay since took

@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from twilio.request_validator import RequestValidator
 
 from bot.conversation.inbound import answer_from_memory, handle_inbound
-from bot.extensions import db
+from bot.extensions import commits_are_durable, db
 from bot.logs import log_event
 from bot.models import DELIVERY_ORDER, Message, Patient, utcnow
 from bot.patients.consent import apply_send_failure
@@ -105,14 +105,16 @@ def inbound() -> Response:
     body = form.get("Body", "")[:1600].replace("\x00", "")
     spool: Spool = current_app.extensions["nextsteps.spool"]
     try:
-        ticket = spool.append(sid, phone, body, utcnow().isoformat())
-    except OSError as exc:  # not stored anywhere: Twilio must not think it was delivered
-        log_event("sms.spool_unwritable", phone=phone, error=type(exc).__name__)
-        return Response("cannot store the message\n", status=503, mimetype="text/plain")
+        # Flushed now unless the database's commit will flush it (then settle() flushes
+        # it only if the database does not take it): one disk flush per text, not two.
+        flush = not commits_are_durable()
+        ticket = spool.append(sid, phone, body, utcnow().isoformat(), sync=flush)
+    except OSError as exc:
+        return _unstored(phone, exc)
     try:
         reply = handle_inbound(phone, body, sid)
     except SQLAlchemyError as exc:
-        return _twiml(_degraded(spool, ticket, (phone, body, sid), exc))
+        return _degraded(spool, ticket, (phone, body, sid), exc)
     except Exception:
         spool.settle(ticket, stored=False)  # left in the spool for replay
         raise
@@ -122,20 +124,29 @@ def inbound() -> Response:
     return _twiml(reply)
 
 
+def _unstored(phone: str, exc: OSError) -> Response:
+    """Not stored anywhere: Twilio must not think it was delivered."""
+    log_event("sms.spool_unwritable", phone=phone, error=type(exc).__name__)
+    return Response("cannot store the message\n", status=503, mimetype="text/plain")
+
+
 def _degraded(
     spool: Spool, ticket: Ticket, text: tuple[str, str, str], exc: Exception
-) -> str | None:
+) -> Response:
     """The database is unreachable: the text stays in the spool, answered from memory."""
     phone, body, sid = text
     with contextlib.suppress(SQLAlchemyError):
         db.session.rollback()
-    spool.settle(ticket, stored=False)
+    try:
+        spool.settle(ticket, stored=False)  # on disk before we answer
+    except OSError as spool_exc:
+        return _unstored(phone, spool_exc)
     reply = answer_from_memory(body)
     # The text itself is stored; without this note replay records the pipeline's reply.
     with contextlib.suppress(OSError):
         spool.note_reply(sid, reply)
     log_event("sms.degraded", phone=phone, error=type(exc).__name__)
-    return reply
+    return _twiml(reply)
 
 
 @bp.post("/status")
