@@ -78,8 +78,16 @@ def restore_backup(engine: Engine, src: Path, force: bool = False) -> None:
         _sqlite_restore(src, _sqlite_path(engine.url))
     else:
         _run(
-            ["pg_restore", "--clean", "--if-exists", "--no-owner", "--no-privileges",
-             "--single-transaction", "--exit-on-error", str(src)],
+            [
+                "pg_restore",
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                "--no-privileges",
+                "--single-transaction",
+                "--exit-on-error",
+                str(src),
+            ],
             engine.url,
             database_flag=True,
         )
@@ -90,11 +98,11 @@ def is_empty(engine: Engine) -> bool:
     """No row in any table that holds records (patients, texts, consent, staff...)."""
     tables = set(inspect(engine).get_table_names())
     with engine.connect() as conn:
-        for table in db.metadata.sorted_tables:
-            if table.name in tables and table.name not in TRANSIENT_TABLES:
-                if conn.scalar(select(func.count()).select_from(table)):
-                    return False
-    return True
+        return not any(
+            conn.scalar(select(func.count()).select_from(table))
+            for table in db.metadata.sorted_tables
+            if table.name in tables and table.name not in TRANSIENT_TABLES
+        )
 
 
 def prune(directory: Path, keep: int, suffix: str) -> list[Path]:
@@ -118,10 +126,12 @@ def _sqlite_path(url: URL) -> Path:
 
 
 def _sqlite_backup(source: Path, target: Path) -> None:
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    src = sqlite3.connect(source, timeout=30)
     dst = sqlite3.connect(target)
     try:
         src.backup(dst)  # one step: a consistent snapshot, writers wait a moment at most
+        # One self-contained file (the live database is in WAL mode).
+        dst.execute("PRAGMA journal_mode=DELETE")
         if dst.execute("PRAGMA quick_check").fetchone()[0] != "ok":
             raise BackupError("the copy failed SQLite's integrity check")
     finally:
