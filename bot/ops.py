@@ -152,6 +152,12 @@ class DatabaseCollector:
             "Seconds since the clock last ticked (-1: never)",
             value=-1.0 if age is None else age,
         )
+        backup = db.session.get(ClockTick, "backup")  # written by the clock's nightly job
+        yield GaugeMetricFamily(
+            "nextsteps_last_backup_age_seconds",
+            "Seconds since the clock's last successful nightly backup (-1: never)",
+            value=-1.0 if backup is None else (now - backup.last_tick_at).total_seconds(),
+        )
 
 
 @bp.get("/metrics")
