@@ -259,3 +259,24 @@ def test_pacer_spaces_sends_evenly_without_bursts():
     pacer.wait()
     pacer.wait()
     assert slept == [0.2]
+
+
+def test_text_still_queued_at_twilio_when_the_lease_ends_is_not_sent_again(
+    app_config, request, fake_twilio
+):
+    """Twilio created the text but has not sent it yet (a busy sender's queue): it has no
+    send date, and reconcile must still find it rather than send a second one."""
+    app_config["TWILIO_TIMEOUT_SECONDS"] = 0.3
+    app = request.getfixturevalue("twilio_app")
+    pid = request.getfixturevalue("planned")
+    fake_twilio.hang_next(1, seconds=1.5, create=True)
+    fake_twilio.stay_queued_next(1)
+    with app.app_context():
+        assert dispatch(now=JUST_AFTER).unknown == 1
+        after_lease = JUST_AFTER + timedelta(seconds=app.config["REMINDER_LEASE_SECONDS"] + 5)
+        stats = dispatch(now=after_lease)
+        assert (stats.reconciled, stats.resent) == (1, 0)
+        (queued,) = fake_twilio.messages  # one text, never a second
+        assert queued["status"] == "queued" and queued["date_sent"] is None
+        row = reminders(_patient(pid))[0]
+        assert row.status == SENT and row.twilio_sid == queued["sid"]
