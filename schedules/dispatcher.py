@@ -50,11 +50,11 @@ from bot.models import (
     utcnow,
 )
 from bot.patients.consent import apply_send_failure
+from bot.reminders.backoff import retry_delay
 from bot.reminders.message import compose_reminder
 from bot.reminders.windows import grace, in_quiet_hours, is_missed, missed_note
 from bot.sms import transport as tr
 from bot.sms.outbound import get_transport, record_outbound, status_callback_url
-from schedules.backoff import retry_delay
 from schedules.pacer import Pacer
 
 WORKER = f"{socket.gethostname()[:40]}:{os.getpid()}"

@@ -26,8 +26,9 @@ FAILED = "failed"  # anything else permanent
 # The newest texts to one number looked at when reconciling (a patient gets a few a week).
 RECENT_LIMIT = 50
 
-_RETRY_CODES = {20429, 21611}
-_BAD_NUMBER_CODES = {21211, 21614, 30003, 30005, 30006}
+# 30003 (handset unreachable: off, out of coverage) may succeed later, Twilio says.
+_RETRY_CODES = {20429, 21611, 30003}
+_BAD_NUMBER_CODES = {21211, 21614, 30005, 30006}
 _CONFIG_CODES = {21408, 21606, 21212, 20003, 20404}
 
 
