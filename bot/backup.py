@@ -86,10 +86,11 @@ def restore_backup(engine: Engine, src: Path, force: bool = False) -> None:
                 "--no-privileges",
                 "--single-transaction",
                 "--exit-on-error",
+                "--dbname",
+                engine.url.database or "",
                 str(src),
             ],
             engine.url,
-            database_flag=True,
         )
     engine.dispose()
 
@@ -182,18 +183,15 @@ def _pg_env(url: URL) -> dict[str, str]:
     return env
 
 
-def _run(argv: list[str], url: URL, database_flag: bool = False) -> None:
+def _run(argv: list[str], url: URL) -> None:
     program = shutil.which(argv[0])
     if program is None:
         raise BackupError(
             f"{argv[0]} is not installed: install the PostgreSQL client programs of the "
             "server's major version (Debian/Ubuntu: apt install postgresql-client)"
         )
-    env = _pg_env(url)
-    if database_flag:  # pg_restore needs the target named, or it only prints SQL
-        argv = [*argv[:-1], "--dbname", env.get("PGDATABASE", ""), argv[-1]]
     done = subprocess.run(
-        [program, *argv[1:]], env=env, capture_output=True, text=True, check=False
+        [program, *argv[1:]], env=_pg_env(url), capture_output=True, text=True, check=False
     )
     if done.returncode != 0:
         raise BackupError(f"{argv[0]} failed ({done.returncode}): {done.stderr.strip()[:500]}")

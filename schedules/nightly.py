@@ -8,6 +8,7 @@ Each run is remembered in `clock_ticks` ("nightly"; a successful backup also wri
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
@@ -24,7 +25,7 @@ NIGHTLY = "nightly"
 BACKUP = "backup"
 
 
-def is_due(now: datetime, last: datetime | None, config) -> bool:  # noqa: ANN001
+def is_due(now: datetime, last: datetime | None, config: Mapping) -> bool:
     """After today's NIGHTLY_LOCAL_TIME (clinic time) and not yet run today."""
     tz = config["DEFAULT_TIMEZONE"]
     local = to_local(now, tz)
