@@ -35,16 +35,11 @@ def _rows(model, where, order) -> list:  # noqa: ANN001
 
 def patient_record(patient: Patient, now: datetime | None = None) -> dict:
     """Everything we hold about the patient, as plain data."""
-    tz = patient.timezone
 
     def when(at: datetime | None) -> dict:
-        utc, local = _when(at, tz)
+        utc, local = _when(at, patient.timezone)
         return {"utc": utc, "local": local}
 
-    consent = _rows(ConsentEvent, consent_of(patient.id, patient.phone), ConsentEvent.created_at)
-    texts = _rows(Message, messages_of(patient.id, patient.phone), Message.created_at)
-    scans = _rows(Scan, Scan.patient_id == patient.id, Scan.scheduled_at)
-    reminders = _rows(Reminder, Reminder.patient_id == patient.id, Reminder.due_at)
     return {
         "exported_at": when(now or utcnow()),
         "patient": {
@@ -52,11 +47,22 @@ def patient_record(patient: Patient, now: datetime | None = None) -> dict:
             "phone": patient.phone,
             "name": patient.display_name,
             "status": patient.status,
-            "time_zone": tz,
+            "time_zone": patient.timezone,
             "language": patient.language,
             "discreet": patient.discreet,
             "enrolled": when(patient.created_at),
         },
+        **_history(patient, when),
+    }
+
+
+def _history(patient: Patient, when) -> dict:  # noqa: ANN001
+    """Consent events, texts, scans and reminders, oldest first."""
+    consent = _rows(ConsentEvent, consent_of(patient.id, patient.phone), ConsentEvent.created_at)
+    texts = _rows(Message, messages_of(patient.id, patient.phone), Message.created_at)
+    scans = _rows(Scan, Scan.patient_id == patient.id, Scan.scheduled_at)
+    reminders = _rows(Reminder, Reminder.patient_id == patient.id, Reminder.due_at)
+    return {
         "consent": [
             {"when": when(c.created_at), "event": c.event, "source": c.source, "detail": c.detail}
             for c in consent
