@@ -51,15 +51,29 @@ def _clinic_with_history(app: Flask, client) -> None:  # noqa: ANN001
     assert "unsubscribed" in Phone(client, STOPPED_PHONE).text("STOP")
 
 
-def _traffic(app: Flask, stop: threading.Event, posted: list[int]) -> None:
-    """Signed texts from new numbers, one after another, until told to stop."""
-    client = app.test_client()
-    i = 0
-    while not stop.is_set() or len(posted) < 20:
-        reply = Phone(client, f"+1312555{i:04d}").post(inbound_form("TRIALS", f"+1312555{i:04d}"))
-        assert reply.status_code == 200
-        posted.append(i)
-        i += 1
+class Traffic(threading.Thread):
+    """Signed texts from new numbers, one after another, until stopped (and at least
+    `minimum` of them). No timeouts anywhere: the suite also runs under a frozen faketime."""
+
+    def __init__(self, app: Flask) -> None:
+        super().__init__()
+        self.client, self.sent, self.minimum = app.test_client(), 0, 20
+        self.stop, self.going = threading.Event(), threading.Event()
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            while not self.stop.is_set() or self.sent < self.minimum:
+                number = f"+1312555{self.sent:04d}"
+                resp = Phone(self.client, number).post(inbound_form("TRIALS", number))
+                assert resp.status_code == 200, resp.data
+                self.sent += 1
+                if self.sent == 10:
+                    self.going.set()
+        except BaseException as exc:  # reported by the test, not lost in the thread
+            self.error = exc
+        finally:
+            self.going.set()
 
 
 @pytest.fixture
@@ -78,19 +92,18 @@ def test_backup_taken_mid_traffic_restores_everything(
 ):
     _clinic_with_history(twilio_app, client)
     before = _rows(twilio_app)
-    stop, posted = threading.Event(), []
-    writer = threading.Thread(target=_traffic, args=(twilio_app, stop, posted))
-    writer.start()
+    traffic = Traffic(twilio_app)
+    traffic.start()
     try:
-        while len(posted) < 10:  # the backup starts while texts are arriving
-            writer.join(0.01)
+        traffic.going.wait()  # the backup starts while texts are arriving
         result = runner.invoke(args=["backup", "create", str(tmp_path / "b")])
-        during = len(posted)
+        during = traffic.sent
+        traffic.minimum = during + 5  # and more come after it
     finally:
-        stop.set()
-        writer.join()
-    assert result.exit_code == 0, result.output
-    assert len(posted) > during  # texts kept arriving after the copy was taken
+        traffic.stop.set()
+        traffic.join()
+    assert traffic.error is None and result.exit_code == 0, (traffic.error, result.output)
+    assert traffic.sent >= during + 5 and during >= 10
 
     done = restored.test_cli_runner().invoke(args=["backup", "restore", str(tmp_path / "b")])
     assert done.exit_code == 0, done.output
