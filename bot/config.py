@@ -85,6 +85,7 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
         **_reminder_settings(env),
         **_staff_settings(env),
         **_spool_settings(env, instance_path),
+        **_housekeeping_settings(env),
         "TESTING": _bool(env, "TESTING", False),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
     }
@@ -219,6 +220,8 @@ def _reminder_settings(env: Mapping[str, str]) -> dict:
         # Scans proposed from a patient's rescan rhythm are booked at this local time.
         "RHYTHM_SCAN_LOCAL_TIME": _hhmm(env, "RHYTHM_SCAN_LOCAL_TIME", "09:00"),
         "CLOCK_TICK_SECONDS": _int(env, "CLOCK_TICK_SECONDS", 60, low=1),
+        # During a long batch the clock's heartbeat (/healthz) is refreshed this often.
+        "CLOCK_HEARTBEAT_SECONDS": _int(env, "CLOCK_HEARTBEAT_SECONDS", 30, low=1),
     }
 
 
@@ -249,4 +252,21 @@ def _spool_settings(env: Mapping[str, str], instance_path: str) -> dict:
         "SPOOL_DIR": env.get("SPOOL_DIR", "").strip() or str(Path(instance_path) / "spool"),
         # Per process file: past this, new texts get 503 (Twilio retries) until replayed.
         "SPOOL_MAX_BYTES": _int(env, "SPOOL_MAX_BYTES", 16 * 1024 * 1024, low=4096),
+    }
+
+
+def _housekeeping_settings(env: Mapping[str, str]) -> dict:
+    backup_dir = env.get("BACKUP_DIR", "").strip()
+    if backup_dir and not Path(backup_dir).is_absolute():
+        raise ConfigError(f"BACKUP_DIR must be an absolute path, got {backup_dir!r}")
+    return {
+        # Nightly backups by the clock: off while BACKUP_DIR is unset (the clinic may
+        # back up the server another way); the last BACKUP_KEEP files are kept.
+        "BACKUP_DIR": backup_dir,
+        "BACKUP_KEEP": _int(env, "BACKUP_KEEP", 14, low=1),
+        # The nightly jobs (backup, retention) run at the first tick after this time in
+        # DEFAULT_TIMEZONE, once per local day.
+        "NIGHTLY_LOCAL_TIME": _hhmm(env, "NIGHTLY_LOCAL_TIME", "02:30"),
+        # Message bodies older than this are blanked (who, when, topic and status stay).
+        "RETENTION_DAYS": _int(env, "RETENTION_DAYS", 365, low=30),
     }

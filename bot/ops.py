@@ -14,8 +14,9 @@ from enum import StrEnum
 from flask import Blueprint, Response, current_app, jsonify
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.core import CollectorRegistry, GaugeMetricFamily
-from sqlalchemy import func, select, text, true
+from sqlalchemy import and_, exists, func, select, text, true
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import aliased
 
 from bot.extensions import db
 from bot.models import (
@@ -85,6 +86,13 @@ def _database_status(body: dict) -> bool:
     return True
 
 
+def _superseded():  # noqa: ANN202
+    """An earlier attempt at a reminder that was sent again (e.g. after 30003): counted
+    among Twilio errors, not as a second text."""
+    later = aliased(Message)
+    return exists().where(later.reminder_id == Message.reminder_id, later.id > Message.id)
+
+
 def _by_label(name: str, doc: str, label: str, column, where) -> GaugeMetricFamily:  # noqa: ANN001
     """One gauge per value of `column` (a GROUP BY count over the rows `where` selects)."""
     family = GaugeMetricFamily(name, doc, labels=[label])
@@ -112,10 +120,10 @@ class DatabaseCollector:
         )
         yield _by_label(
             "nextsteps_outbound_texts",
-            "Outbound texts, by delivery status",
+            "Outbound texts, by delivery status (a reminder sent again counts once)",
             "status",
             Message.status,
-            Message.direction == OUTBOUND,
+            and_(Message.direction == OUTBOUND, ~_superseded()),
         )
         yield _by_label(
             "nextsteps_twilio_errors",
@@ -151,6 +159,12 @@ class DatabaseCollector:
             "nextsteps_clock_last_tick_age_seconds",
             "Seconds since the clock last ticked (-1: never)",
             value=-1.0 if age is None else age,
+        )
+        backup = db.session.get(ClockTick, "backup")  # written by the clock's nightly job
+        yield GaugeMetricFamily(
+            "nextsteps_last_backup_age_seconds",
+            "Seconds since the clock's last successful nightly backup (-1: never)",
+            value=-1.0 if backup is None else (now - backup.last_tick_at).total_seconds(),
         )
 
 

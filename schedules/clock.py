@@ -25,6 +25,7 @@ from bot.reminders.rhythm import advance_rhythms
 from bot.sms.replay import replay_spool
 from schedules.dispatcher import WORKER, DispatchStats, dispatch
 from schedules.leader import Leadership, leadership_for
+from schedules.nightly import run_nightly
 
 TICK_JOB_ID = "reminders.tick"
 HEARTBEAT = "dispatch"  # the clock_ticks row /healthz reads
@@ -42,6 +43,10 @@ def _heartbeat(at: datetime, detail: str) -> None:
         db.session.rollback()
 
 
+def _always() -> bool:
+    return True
+
+
 def tick(now: datetime | None = None, leading: Callable[[], bool] | None = None) -> DispatchStats:
     """Plan and dispatch once, as if at `now` (naive UTC; default: the real time). With
     `leading`, dispatch stops claiming when it turns false."""
@@ -53,8 +58,11 @@ def tick(now: datetime | None = None, leading: Callable[[], bool] | None = None)
     booked = advance_rhythms(at)
     missed = skip_missed(at)
     db.session.commit()
-    stats = dispatch(now) if leading is None else dispatch(now, leading)
+    stats = dispatch(now, leading or _always, lambda t: _heartbeat(t, "running: sending"))
+    nightly = run_nightly(now or utcnow())
     detail = f"rhythm_booked={booked} missed={missed} {stats.summary()}".strip()
+    if nightly:
+        detail += f" {nightly}"
     _heartbeat(now or utcnow(), detail)
     log_event("clock.tick", detail=detail.replace(" ", ","))
     return stats

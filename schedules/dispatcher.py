@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 import os
 import socket
+import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
@@ -49,11 +50,11 @@ from bot.models import (
     utcnow,
 )
 from bot.patients.consent import apply_send_failure
+from bot.reminders.backoff import retry_delay
 from bot.reminders.message import compose_reminder
 from bot.reminders.windows import grace, in_quiet_hours, is_missed, missed_note
 from bot.sms import transport as tr
 from bot.sms.outbound import get_transport, record_outbound, status_callback_url
-from schedules.backoff import retry_delay
 from schedules.pacer import Pacer
 
 WORKER = f"{socket.gethostname()[:40]}:{os.getpid()}"
@@ -382,10 +383,13 @@ def _claim_due(clock: Clock, limit: int) -> tuple[list[int], datetime]:
     return ids, t
 
 
-def _send_due(clock: Clock, stats: DispatchStats, leading: Callable[[], bool]) -> None:
+def _send_due(
+    clock: Clock, stats: DispatchStats, leading: Callable[[], bool], beat: Callable[[], None]
+) -> None:
     """Claim, check and send due rows from a paced thread pool; record each outcome here in
     the main thread, committing as results come. Claims no more once `leading()` is false
-    (a clock that lost its leadership finishes what it holds, then stops)."""
+    (a clock that lost its leadership finishes what it holds, then stops). `beat()` is
+    called all along, so the clock's heartbeat stays fresh during a long batch."""
     config = current_app.config
     rate, concurrency = config["SEND_RATE_PER_SECOND"], config["SEND_CONCURRENCY"]
     # About two seconds of sending per claim: small enough that a claimed row is sent
@@ -396,6 +400,7 @@ def _send_due(clock: Clock, stats: DispatchStats, leading: Callable[[], bool]) -
     more = True
     with ThreadPoolExecutor(concurrency, thread_name_prefix="reminder-send") as pool:
         while more or pending:
+            beat()
             if more and len(pending) < chunk:
                 if not leading():
                     log_event("reminders.no_longer_leading", worker=WORKER)
@@ -406,7 +411,7 @@ def _send_due(clock: Clock, stats: DispatchStats, leading: Callable[[], bool]) -
                 for job in _prepare(ids, t, stats):
                     pending[pool.submit(_send, transport, pacer, job, callback)] = job
                 continue
-            done, _ = wait(pending, timeout=5, return_when=FIRST_COMPLETED)
+            done, _ = wait(pending, timeout=1, return_when=FIRST_COMPLETED)
             for future in done:
                 _record_alone(pending.pop(future), future.result(), clock, stats)
 
@@ -415,13 +420,35 @@ def _always() -> bool:
     return True
 
 
-def dispatch(now: datetime | None = None, leading: Callable[[], bool] = _always) -> DispatchStats:
+def _ignore(_: datetime) -> None:
+    pass
+
+
+def _every(seconds: float, action: Callable[[datetime], None], clock: Clock) -> Callable[[], None]:
+    """A callable that runs action(clock()) at most once per `seconds` (monotonic)."""
+    last = [time.monotonic()]
+
+    def maybe() -> None:
+        if time.monotonic() - last[0] >= seconds:
+            last[0] = time.monotonic()
+            action(clock())
+
+    return maybe
+
+
+def dispatch(
+    now: datetime | None = None,
+    leading: Callable[[], bool] = _always,
+    heartbeat: Callable[[datetime], None] | None = None,
+) -> DispatchStats:
     """One pass: reconcile orphaned claims, then send everything due, claiming while
-    `leading()` (the clock's election; see schedules.leader). Needs an app context."""
+    `leading()` (the clock's election; see schedules.leader), calling `heartbeat(now)`
+    every CLOCK_HEARTBEAT_SECONDS. Needs an app context."""
     clock = Clock(now)
     stats = DispatchStats()
+    beat = _every(current_app.config["CLOCK_HEARTBEAT_SECONDS"], heartbeat or _ignore, clock)
     reconcile(clock, stats)
-    _send_due(clock, stats, leading)
+    _send_due(clock, stats, leading, beat)
     if stats.summary():
         log_event("reminders.dispatched", **vars(stats))
     return stats

@@ -7,7 +7,8 @@ The real `twilio` client talks to it (point TWILIO_API_BASE_URL / client.api.bas
   (sid "SM" + 32 hex, status "queued"...). A message is recorded as soon as it arrives,
   like Twilio, so a client killed mid-request still leaves it on the server.
 - GET  /2010-04-01/Accounts/{AC}/Messages.json with To, From, DateSent, DateSent>,
-  DateSent<, PageSize, Page: Twilio's paging shape, newest first.
+  DateSent<, PageSize, Page: Twilio's paging shape, newest first. A message still
+  queued (`stay_queued_next`) has no date_sent, so a DateSent filter leaves it out.
 
 Faults: added latency; the next N calls fail (429, 500, or any Twilio code such as 21610
 or 21211); calls to one number fail; the next N calls hang and drop the connection (a
@@ -102,6 +103,7 @@ class FakeTwilio:
         self._next_faults: deque[Fault] = deque()
         self._number_faults: dict[str, tuple[Fault, int | None]] = {}
         self.requests = 0
+        self._stay_queued = 0
         fake = self
 
         class Handler(_Handler):
@@ -166,6 +168,12 @@ class FakeTwilio:
         with self._lock:
             self._next_faults.extend(Fault(0, None, seconds, create) for _ in range(count))
 
+    def stay_queued_next(self, count: int = 1) -> None:
+        """The next `count` messages created stay "queued" (no date_sent), as on a busy
+        sender: listing by DateSent does not show them."""
+        with self._lock:
+            self._stay_queued += count
+
     def repeat_sid_next(self, count: int = 1) -> None:
         """The next `count` create calls are created but reuse the previous message's sid."""
         with self._lock:
@@ -227,8 +235,11 @@ class FakeTwilio:
             "_received_at": time.time(),
         }
         with self._lock:
-            # Stored as Twilio would show it a moment later: sent.
-            self._messages.append(dict(msg, status="sent", date_sent=_rfc2822(now)))
+            if self._stay_queued:
+                self._stay_queued -= 1
+                self._messages.append(dict(msg))
+            else:  # stored as Twilio would show it a moment later: sent
+                self._messages.append(dict(msg, status="sent", date_sent=_rfc2822(now)))
             if self.log_path:
                 with open(self.log_path, "a", encoding="utf-8") as fh:
                     fh.write(json.dumps({"sid": sid, "to": msg["to"], "body": body}) + "\n")
@@ -244,6 +255,8 @@ class FakeTwilio:
         def sent(m: dict) -> datetime:
             return parsedate_to_datetime(m["date_sent"])
 
+        if any(k.startswith("DateSent") for k in query):  # a queued message has none
+            rows = [m for m in rows if m["date_sent"]]
         if "DateSent>" in query:
             rows = [m for m in rows if sent(m) >= _parse_when(query["DateSent>"])]
         if "DateSent<" in query:

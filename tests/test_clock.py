@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, timedelta
 from pathlib import Path
@@ -134,3 +135,38 @@ def test_kill_9_mid_batch_then_restart_loses_none_and_doubles_none(
 
 def reminders_of_day_before() -> list[Reminder]:
     return list(db.session.scalars(select(Reminder).where(Reminder.offset_days == 1)))
+
+
+def test_heartbeat_stays_fresh_during_a_long_batch(app_config, request, fake_twilio, time_machine):
+    """A batch that takes seconds keeps /healthz's clock age small: the heartbeat is
+    written during the batch, not only at its start and end."""
+    app_config.update(SEND_RATE_PER_SECOND=4.0, CLOCK_HEARTBEAT_SECONDS=1)
+    time_machine.move_to(NOW.replace(tzinfo=UTC), tick=False)
+    app = request.getfixturevalue("twilio_app")
+    with app.app_context():
+        for i in range(16):
+            scan_at(make_patient(f"+1614555{i:04d}"), "2027-01-12 09:30")
+    # Time flows from just after the 7-day reminders fall due: 16 texts at 4 a second.
+    time_machine.move_to(utc("2027-01-05 15:01").replace(tzinfo=UTC), tick=True)
+    ages: list[float] = []
+    done = threading.Event()
+
+    def watch() -> None:
+        client = app.test_client()
+        while not done.is_set():
+            age = client.get("/healthz").get_json()["clock_last_tick_age_seconds"]
+            if age is not None:
+                ages.append(age)
+            time.sleep(0.1)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    started = time.monotonic()
+    try:
+        with app.app_context():
+            stats = tick()
+    finally:
+        done.set()
+        watcher.join()
+    assert stats.sent == 16 and time.monotonic() - started > 3
+    assert len(ages) > 20 and max(ages) < 2.0, ages

@@ -29,6 +29,10 @@ def test_defaults_run_on_sqlite_with_the_console_transport(tmp_path) -> None:
         ({"LOOP_MAX_PER_MINUTE": "0"}, "LOOP_MAX_PER_MINUTE"),
         ({"REMINDER_OFFSETS_DAYS": "7,x"}, "REMINDER_OFFSETS_DAYS"),
         ({"FLASK_ENV": "production"}, "SECRET_KEY"),
+        ({"BACKUP_DIR": "backups"}, "BACKUP_DIR must be an absolute path"),
+        ({"BACKUP_KEEP": "0"}, "BACKUP_KEEP"),
+        ({"RETENTION_DAYS": "7"}, "RETENTION_DAYS must be at least 30"),
+        ({"NIGHTLY_LOCAL_TIME": "2am"}, "NIGHTLY_LOCAL_TIME"),
     ],
 )
 def test_bad_configuration_names_the_variable(tmp_path, env: dict, message: str) -> None:
@@ -61,3 +65,9 @@ def test_the_spool_lives_under_the_instance_folder_unless_spool_dir_says(tmp_pat
     assert cfg["SPOOL_DIR"] == "/var/spool/nextsteps"
     with pytest.raises(ConfigError, match="SPOOL_MAX_BYTES"):
         load_config(str(tmp_path), env={"SPOOL_MAX_BYTES": "12"})
+
+
+def test_nightly_backup_is_off_and_retention_is_a_year_by_default(tmp_path) -> None:
+    config = load_config(str(tmp_path), env={})
+    assert config["BACKUP_DIR"] == "" and config["BACKUP_KEEP"] == 14
+    assert config["RETENTION_DAYS"] == 365 and config["NIGHTLY_LOCAL_TIME"] == "02:30"

@@ -119,7 +119,9 @@ def test_text_is_recomposed_at_send(planned, twilio_app, fake_twilio):
         assert "scan" not in sent["body"].lower() and "your visit is Tue Jan 12" in sent["body"]
 
 
-@pytest.mark.parametrize(("status", "code"), [(429, 20429), (500, 20500), (400, 21611)])
+@pytest.mark.parametrize(
+    ("status", "code"), [(429, 20429), (500, 20500), (400, 21611), (400, 30003)]
+)
 def test_transient_failure_retries_with_backoff(planned, twilio_app, fake_twilio, status, code):
     fake_twilio.fail_next(2, status=status, code=code)
     with twilio_app.app_context():
@@ -259,3 +261,84 @@ def test_pacer_spaces_sends_evenly_without_bursts():
     pacer.wait()
     pacer.wait()
     assert slept == [0.2]
+
+
+def test_text_still_queued_at_twilio_when_the_lease_ends_is_not_sent_again(
+    app_config, request, fake_twilio
+):
+    """Twilio created the text but has not sent it yet (a busy sender's queue): it has no
+    send date, and reconcile must still find it rather than send a second one."""
+    app_config["TWILIO_TIMEOUT_SECONDS"] = 0.3
+    app = request.getfixturevalue("twilio_app")
+    pid = request.getfixturevalue("planned")
+    fake_twilio.hang_next(1, seconds=1.5, create=True)
+    fake_twilio.stay_queued_next(1)
+    with app.app_context():
+        assert dispatch(now=JUST_AFTER).unknown == 1
+        after_lease = JUST_AFTER + timedelta(seconds=app.config["REMINDER_LEASE_SECONDS"] + 5)
+        stats = dispatch(now=after_lease)
+        assert (stats.reconciled, stats.resent) == (1, 0)
+        (queued,) = fake_twilio.messages  # one text, never a second
+        assert queued["status"] == "queued" and queued["date_sent"] is None
+        row = reminders(_patient(pid))[0]
+        assert row.status == SENT and row.twilio_sid == queued["sid"]
+
+
+def _undelivered(phone, sid: str, code: str = "30003"):  # noqa: ANN001, ANN202
+    """Twilio's signed delivery report: the text could not reach the handset."""
+    from urllib.parse import parse_qsl
+
+    from tests.conftest import DATA
+
+    form = dict(parse_qsl((DATA / "twilio" / "status-callback.form").read_text().strip()))
+    form.update(MessageSid=sid, SmsSid=sid, MessageStatus="undelivered", SmsStatus="undelivered")
+    form.update(ErrorCode=code, To=PHONE)
+    return phone.post(form, path="/sms/status")
+
+
+def test_unreachable_handset_is_retried_within_the_attempt_limit(app_config, request, fake_twilio):
+    """30003 (phone off or out of coverage) may succeed later: the reminder goes out again
+    after the backoff, the patient is not flagged, and /metrics counts one text."""
+    app_config["SEND_MAX_ATTEMPTS"] = 2
+    app = request.getfixturevalue("twilio_app")
+    pid = request.getfixturevalue("planned")
+    phone = request.getfixturevalue("phone")
+    with app.app_context():
+        dispatch(now=JUST_AFTER)
+    first_sid = fake_twilio.messages[0]["sid"]
+    assert _undelivered(phone, first_sid).status_code == 204
+    assert _undelivered(phone, first_sid).status_code == 204  # Twilio retried the report
+    with app.app_context():
+        row = reminders(_patient(pid))[0]
+        assert (row.status, row.error_code) == (PLANNED, 30003)
+        assert row.next_attempt_at == utc("2027-01-01 12:00") + timedelta(seconds=30)
+        assert _patient(pid).flag_reason is None
+        dispatch(now=JUST_AFTER + timedelta(minutes=5))
+    second_sid = fake_twilio.messages[1]["sid"]
+    assert len(fake_twilio.messages) == 2
+    metrics = app.test_client().get("/metrics").text.splitlines()
+    outbound = [ln for ln in metrics if ln.startswith("nextsteps_outbound_texts{")]
+    assert outbound == ['nextsteps_outbound_texts{status="queued"} 1.0']  # one text
+    assert 'nextsteps_twilio_errors{code="30003"} 1.0' in metrics
+
+    # Undelivered again, and out of attempts: failed, nothing more is sent.
+    assert _undelivered(phone, second_sid).status_code == 204
+    with app.app_context():
+        row = reminders(_patient(pid))[0]
+        assert row.status == FAILED and "undelivered (error 30003) after 2" in row.note
+        dispatch(now=JUST_AFTER + timedelta(minutes=30))
+    assert len(fake_twilio.messages) == 2
+
+
+def test_metrics_count_a_retried_reminder_once(planned, twilio_app, fake_twilio):
+    fake_twilio.fail_next(2, status=503, code=None)
+    with twilio_app.app_context():
+        for minutes in (0, 1, 5):
+            dispatch(now=JUST_AFTER + timedelta(minutes=minutes))
+        assert reminders(_patient(planned))[0].status == SENT
+    lines = [
+        ln
+        for ln in twilio_app.test_client().get("/metrics").text.splitlines()
+        if ln.startswith("nextsteps_outbound_texts{")
+    ]
+    assert lines == ['nextsteps_outbound_texts{status="queued"} 1.0']

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from bot.cli.backup import backup_cli
 from bot.cli.content import content_cli
 from bot.cli.corpus import corpus_cli
 from bot.cli.patients import patients_cli
@@ -16,6 +17,7 @@ from bot.cli.staff import staff_cli
 def register_cli(app: Flask) -> None:
     for command in (
         reply_command,
+        backup_cli,
         content_cli,
         corpus_cli,
         patients_cli,

@@ -11,7 +11,7 @@ import logging
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from bot.logs import log_event, mask_phone
 
@@ -23,8 +23,12 @@ BAD_NUMBER = "bad_number"  # cannot receive texts: flag for staff; never retry
 CONFIG = "config"  # our setup is wrong (region, sender): flag; never retry
 FAILED = "failed"  # anything else permanent
 
-_RETRY_CODES = {20429, 21611}
-_BAD_NUMBER_CODES = {21211, 21614, 30003, 30005, 30006}
+# The newest texts to one number looked at when reconciling (a patient gets a few a week).
+RECENT_LIMIT = 50
+
+# 30003 (handset unreachable: off, out of coverage) may succeed later, Twilio says.
+_RETRY_CODES = {20429, 21611, 30003}
+_BAD_NUMBER_CODES = {21211, 21614, 30005, 30006}
 _CONFIG_CODES = {21408, 21606, 21212, 20003, 20404}
 
 
@@ -137,10 +141,14 @@ class TwilioTransport:
         return SendResult(SENT, sid=msg.sid, status=msg.status)
 
     def list_recent(self, to: str, since: datetime) -> list[dict]:
-        """Messages to `to` sent after `since` (for reconciling an unknown outcome)."""
+        """Messages to `to` created after `since` (naive UTC), for reconciling an unknown
+        outcome. Listed by number, not by DateSent: a message still queued at Twilio has
+        no send date yet, and filtering on it would hide the very text we look for."""
+        since_utc = since.replace(tzinfo=UTC)
         return [
             {"to": m.to, "body": m.body, "sid": m.sid, "status": m.status}
-            for m in self.client.messages.list(to=to, date_sent_after=since, limit=50)
+            for m in self.client.messages.list(to=to, limit=RECENT_LIMIT)
+            if m.date_created is None or m.date_created >= since_utc
         ]
 
 

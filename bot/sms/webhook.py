@@ -26,6 +26,7 @@ from bot.logs import log_event
 from bot.models import DELIVERY_ORDER, Message, Patient, utcnow
 from bot.patients.consent import apply_send_failure
 from bot.phones import normalize_phone
+from bot.reminders.redelivery import retry_undelivered
 from bot.sms import transport as tr
 from bot.sms.replay import replay_quietly
 from bot.sms.spool import Spool, Ticket
@@ -169,6 +170,8 @@ def status() -> tuple[str, int]:
         patient = db.session.get(Patient, msg.patient_id) if msg.patient_id else None
         failure = tr.SendResult(tr.outcome_for(400, int(code)), error_code=int(code))
         apply_send_failure(patient, failure)
+        if failure.outcome == tr.RETRY and msg.reminder_id and new_status == "undelivered":
+            retry_undelivered(msg.reminder_id, sid, int(code), utcnow())
     db.session.commit()
     log_event("sms.status", phone=msg.phone, sid=sid, status=msg.status, code=code or "-")
     return "", 204

@@ -128,3 +128,29 @@ class StaffUserForm(FlaskForm):
         "Password again", validators=[DataRequired(), EqualTo("password", "Passwords differ.")]
     )
     is_admin = BooleanField("Admin (manages staff, sees the audit log)")
+
+
+class EditPatientForm(FlaskForm):
+    """A patient's details after enrolment (the number is their identity: not here)."""
+
+    display_name = StringField("Name or initials", validators=[Optional(), Length(max=80)])
+    timezone = SelectField("Time zone", choices=[*COMMON_TIMEZONES, OTHER_ZONE])
+    timezone_other = StringField(
+        "Other time zone", validators=[Optional(), Length(max=64)], description="e.g. America/Boise"
+    )
+    language = SelectField(
+        "Language",
+        choices=[
+            SelectChoice("", "Not known: ask in both"),
+            SelectChoice("en", "English"),
+            SelectChoice("es", "Spanish (espanol)"),
+        ],
+    )
+    discreet = BooleanField(
+        "Discreet mode", description="Reminders don't say 'scan' or 'cancer' on the lock screen."
+    )
+
+    def chosen_timezone(self) -> str:
+        if self.timezone.data == OTHER_ZONE:
+            return (self.timezone_other.data or "").strip()
+        return self.timezone.data

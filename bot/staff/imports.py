@@ -14,14 +14,18 @@ import io
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app, render_template
+from flask import current_app, render_template, request
 from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from bot.extensions import db
+from bot.logs import log_event
 from bot.staff import audit, bp, intake
 from bot.staff.forms import ImportForm
 
+# A typical row ("614-555-0123,J.D.,America/New_York,en,no,2026-03-14 09:30,CT").
+BYTES_PER_ROW = 64
 COLUMNS = ("phone", "name", "timezone", "language", "discreet", "scan_at", "scan_kind")
 SCAN_AT_FORMATS = (
     "%Y-%m-%d %H:%M",
@@ -172,3 +176,17 @@ def import_csv() -> str | Response:
     return render_template(
         "staff/import.html", form=form, results=results, error=error, columns=COLUMNS
     )
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(exc: RequestEntityTooLarge) -> tuple[str, int]:
+    """A page that says what to do, not the server's bare 413 (MAX_CONTENT_LENGTH)."""
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    log_event("staff.upload_too_large", path=request.path, limit=limit)
+    page = render_template(
+        "staff/too_large.html",
+        limit_kib=limit // 1024,
+        rows=limit // BYTES_PER_ROW,
+        max_rows=current_app.config["STAFF_IMPORT_MAX_ROWS"],
+    )
+    return page, 413

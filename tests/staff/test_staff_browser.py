@@ -9,6 +9,7 @@ webhook over HTTP.
 from __future__ import annotations
 
 import os
+import re
 import threading
 import urllib.request
 from collections.abc import Iterator
@@ -119,3 +120,54 @@ def test_enroll_then_yes_in_a_real_browser(live_server: str, app: Flask, tmp_pat
         finally:
             browser.close()
     assert (tmp_path / "patient-after-yes.png").stat().st_size > 0
+
+
+@pytest.mark.browser
+def test_edit_time_zone_and_download_the_record_in_a_real_browser(
+    live_server: str, app: Flask, tmp_path: Path
+) -> None:
+    """A nurse moves a patient to Los Angeles time: the reminders show in the new zone;
+    then she downloads the patient's record as CSV."""
+    _require_chromium()
+    from playwright.sync_api import expect, sync_playwright
+
+    from bot.extensions import db
+    from tests.reminder_helpers import make_patient, scan_at
+
+    with app.app_context():
+        patient = make_patient(PATIENT_PHONE, tz="America/Chicago")
+        patient.display_name = "R.T."
+        scan_at(patient, in_future(21, 9).strftime("%Y-%m-%d %H:%M"))
+        pid = patient.id
+        db.session.commit()
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            page = browser.new_page(viewport={"width": 390, "height": 844}, accept_downloads=True)
+            page.set_default_timeout(15_000)
+            page.goto(f"{live_server}/staff/patients/{pid}")
+            page.fill("#email", STAFF_EMAIL)
+            page.fill("#password", PASSWORD)
+            page.get_by_role("button", name="Log in").click()
+            expect(page.locator("#reminders")).to_contain_text(re.compile(r"10:00 C[SD]T"))
+
+            page.get_by_role("link", name="Edit details").click()
+            page.select_option("#timezone", "America/Los_Angeles")
+            page.get_by_role("button", name="Save").click()
+            expect(page.get_by_text("Reminders replanned for the new time zone")).to_be_visible()
+            expect(page.locator("#reminders tr.reminder.planned").first).to_contain_text(
+                re.compile(r"10:00 P[SD]T")
+            )
+
+            with page.expect_download() as info:
+                page.get_by_role("link", name="CSV").click()
+            saved = tmp_path / info.value.suggested_filename
+            info.value.save_as(saved)
+        finally:
+            browser.close()
+    assert saved.name == f"patient-{pid}-record.csv"
+    text = saved.read_text(encoding="utf-8-sig")
+    assert text.startswith("section,id,when_utc") and f"patient,{pid}," in text
+    assert PATIENT_PHONE in text and "America/Los_Angeles" in text

@@ -153,3 +153,18 @@ def test_the_page_documents_the_columns(staff_client: FlaskClient) -> None:
     page = staff_client.get("/staff/import").get_data(as_text=True)
     for column in ("phone", "name", "timezone", "language", "discreet", "scan_at", "scan_kind"):
         assert f"<code>{column}</code>" in page
+
+
+def test_a_file_over_the_size_limit_gets_a_page_that_says_what_to_do(
+    app: Flask, staff_client: FlaskClient
+) -> None:
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    big = _csv("phone,name", *[f"+1614555{i % 10000:04d},Patient number {i}" for i in range(4000)])
+    assert len(big) > limit
+    resp = staff_client.post("/staff/import", data={"file": (io.BytesIO(big), "all.csv")})
+    assert resp.status_code == 413
+    page = resp.get_data(as_text=True)
+    assert "That file is too large" in page and f"over {limit // 1024} KiB" in page
+    assert "Nothing was imported and nobody was texted" in page
+    assert 'href="/staff/import"' in page  # the way back, inside the console's layout
+    assert _state(app) == ([], 0, 0, 0)

@@ -189,6 +189,15 @@ def _open_patient_page(app: Flask, clinic: Clinic) -> str:
     return client.get(f"/staff/patients/{clinic.patient_id}").get_data(as_text=True)
 
 
+def _check_zone(tz: str) -> Callable:
+    def check(app: Flask, clinic: Clinic, resp) -> None:  # noqa: ANN001
+        assert resp.status_code == 302
+        page = _open_patient_page(app, clinic)
+        assert f"<dd>{tz}</dd>" in page and "Z.Q." in page and "Spanish" in page
+
+    return check
+
+
 def _check_scan_cancelled(app: Flask, clinic: Clinic, resp) -> None:  # noqa: ANN001
     assert resp.status_code == 302
     assert _db(app, lambda: db.session.get(Scan, clinic.scan_id).status) == "cancelled"
@@ -313,6 +322,16 @@ CASES: dict[tuple[str, str], Case] = {
     ),
     ("staff.deactivate_user", "POST"): Case("POST", _check_active(False)),
     ("staff.activate_user", "POST"): Case("POST", _check_active(True), setup=_deactivate_nurse),
+    ("staff.record_json", "GET"): Case("GET", _page_shows('"phone": "{c.phone}"', "consent")),
+    ("staff.record_csv_view", "GET"): Case(
+        "GET", _page_shows("section,id,when_utc", "{c.phone}", "opt_in_requested")
+    ),
+    ("staff.edit_patient", "GET"): Case("GET", _page_shows("{c.name}", "America/Chicago")),
+    ("staff.edit_patient", "POST"): Case(
+        "POST",
+        _check_zone("America/Denver"),
+        data=lambda c: {"display_name": "Z.Q.", "timezone": "America/Denver", "language": "es"},
+    ),
     ("staff.audit_log", "GET"): Case(
         "GET", _page_shows("login", "patient.enroll", "patient:{c.patient_id}")
     ),
