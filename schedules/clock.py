@@ -25,6 +25,7 @@ from bot.reminders.rhythm import advance_rhythms
 from bot.sms.replay import replay_spool
 from schedules.dispatcher import WORKER, DispatchStats, dispatch
 from schedules.leader import Leadership, leadership_for
+from schedules.staff_texts import resend_due
 
 TICK_JOB_ID = "reminders.tick"
 HEARTBEAT = "dispatch"  # the clock_ticks row /healthz reads
@@ -54,7 +55,9 @@ def tick(now: datetime | None = None, leading: Callable[[], bool] | None = None)
     missed = skip_missed(at)
     db.session.commit()
     stats = dispatch(now) if leading is None else dispatch(now, leading)
-    detail = f"rhythm_booked={booked} missed={missed} {stats.summary()}".strip()
+    staff = resend_due(at)  # staff texts Twilio refused for now, or never answered
+    detail = f"rhythm_booked={booked} missed={missed} staff_retried={staff} {stats.summary()}"
+    detail = detail.strip()
     _heartbeat(now or utcnow(), detail)
     log_event("clock.tick", detail=detail.replace(" ", ","))
     return stats
