@@ -20,6 +20,8 @@ from bot.conversation.pipeline import (
     Decision,
     Pipeline,
 )
+from bot.conversation.staff_texts import FLAG_REPLY_TO_STAFF
+from bot.conversation.staff_texts import TOPIC as STAFF_TOPIC
 from bot.extensions import db
 from bot.logs import log_event
 from bot.models import (
@@ -190,6 +192,8 @@ def handle_inbound(phone: str, body: str, sid: str, replayed: Replayed | None = 
     decision = get_pipeline().decide(body, load_context(phone, patient, history))
     reply, muted = _reply_unless_looping(decision, history, body, replayed)
     row = _inbound_row(phone, body, patient, decision, muted, replayed)
+    if row["flag"] is None and answers_staff(history, replayed.at if replayed else utcnow()):
+        row["flag"] = FLAG_REPLY_TO_STAFF  # a nurse wrote: her answer goes to the inbox
     try:
         _record(sid, row, reply, decision, patient)
         db.session.commit()
@@ -217,6 +221,12 @@ def _reply_unless_looping(
     urgent = decision.flag in (FLAG_URGENT, FLAG_SELF_HARM)
     muted = decision.consent is None and (looping == "repeat" or bool(looping and not urgent))
     return (None if muted else reply), muted
+
+
+def answers_staff(history: list[HistoryRow], at: datetime) -> bool:
+    """Staff texted this number within STAFF_CONVERSATION_HOURS (newest rows first)."""
+    since = at - timedelta(hours=current_app.config["STAFF_CONVERSATION_HOURS"])
+    return any(r.topic == STAFF_TOPIC and r.created_at >= since for r in history)
 
 
 def _inbound_row(

@@ -28,6 +28,9 @@ from bot.sms.segments import SegmentInfo, non_gsm_chars, segment_info
 from bot.timeutil import to_local
 
 TOPIC = "staff"
+# The inbox flag on a patient's text that arrives within STAFF_CONVERSATION_HOURS of a
+# staff text: the answer goes to a person, whatever the bot also replies.
+FLAG_REPLY_TO_STAFF = "reply_to_staff"
 # The house rule for every text to a patient: at most two segments.
 MAX_SEGMENTS = 2
 

@@ -96,6 +96,21 @@ def test_text_goes_out_like_a_reminder_and_the_answer_threads_after_it(
     thread = thread[thread.index('id="messages"') :]
     assert f"Staff ({STAFF_EMAIL})" in thread and "delivered" in thread
     assert thread.index("how are you feeling") < thread.index("much better today")
+    # The answer is a nurse's to read: it waits in the inbox, like a flag.
+    inbox = page_text(client.get("/staff/inbox"))
+    assert "much better today" in inbox and "reply to staff" in inbox
+
+
+def test_only_an_answer_soon_after_a_staff_text_goes_to_the_inbox(
+    afternoon: datetime, setup: tuple, fake_twilio, time_machine
+) -> None:
+    app, client, pid = setup
+    _send(client, pid, "How are you today?")
+    time_machine.move_to((afternoon + timedelta(hours=25)).isoformat() + "+00:00", tick=False)
+    _signed(app, inbound_form("fine thanks", PHONE), "/sms")
+    with app.app_context():
+        flags = db.session.scalars(select(Message.flag).where(Message.direction == "inbound"))
+        assert list(flags) == [None]
 
 
 def test_a_stopped_number_is_refused(afternoon: datetime, setup: tuple, fake_twilio) -> None:
