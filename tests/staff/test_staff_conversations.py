@@ -123,6 +123,18 @@ def test_a_stopped_number_is_refused(afternoon: datetime, setup: tuple, fake_twi
     assert 'id="refused-patient"' in page and 'id="text-patient"' not in page
 
 
+def test_an_erased_record_is_refused(afternoon: datetime, setup: tuple, fake_twilio) -> None:
+    app, client, pid = setup
+    with app.app_context():
+        from bot.patients.lifecycle import erase
+
+        erase(db.session.get(Patient, pid))
+        db.session.commit()
+    page = page_text(_send(client, pid, "Are you there?"))
+    assert "This patient's record was erased: no text can be sent" in page
+    assert fake_twilio.messages == [] and _staff_texts(app) == []
+
+
 def test_quiet_hours_warn_and_need_a_confirmation(now: datetime, setup: tuple, fake_twilio) -> None:
     app, client, pid = setup  # NOW is 07:00 in New York
     assert "in quiet hours" in page_text(client.get(f"/staff/patients/{pid}"))
