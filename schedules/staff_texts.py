@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, text
 
 from bot.conversation import staff_texts as st
 from bot.extensions import db
@@ -18,6 +18,8 @@ from bot.sms import transport as tr
 from bot.sms.outbound import get_transport
 from schedules.backoff import retry_delay
 
+# A literal, so the planner can use the partial index ix_messages_staff_status.
+_STAFF = text(f"messages.topic = '{st.TOPIC}'")
 # Twilio's clock and ours may differ a little; the body match does the real work.
 MARGIN = timedelta(minutes=10)
 
@@ -31,7 +33,7 @@ def _due(now: datetime) -> list[tuple[int, str]]:
     )
     rows = db.session.execute(
         select(Message.id, Message.status)
-        .where(Message.topic == st.TOPIC, or_(*(a & b for a, b in [retrying, stale])))
+        .where(_STAFF, or_(*(a & b for a, b in [retrying, stale])))
         .order_by(Message.id)
         .limit(200)
     ).all()
@@ -72,7 +74,13 @@ def _one(msg_id: int, status: str, now: datetime) -> str:
 def resend_due(now: datetime) -> int:
     """Send again every staff text due for a retry; the number of rows tried."""
     tried = 0
-    for msg_id, status in _due(now):
+    try:
+        due = _due(now)
+    except Exception as exc:  # e.g. the database busy: the next tick tries again
+        db.session.rollback()
+        log_event("staff_text.retry_skipped", error=type(exc).__name__)
+        return 0
+    for msg_id, status in due:
         try:
             outcome = _one(msg_id, status, now)
         except Exception as exc:  # one odd row never stops the tick; it is tried again

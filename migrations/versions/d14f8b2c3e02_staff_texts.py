@@ -23,10 +23,18 @@ def upgrade():
             sa.Column('attempts', sa.Integer(), server_default='0', nullable=False)
         )
         batch_op.add_column(sa.Column('next_attempt_at', sa.DateTime(), nullable=True))
+        batch_op.create_index(
+            'ix_messages_staff_status',
+            ['status'],
+            unique=False,
+            sqlite_where=sa.text("topic = 'staff'"),
+            postgresql_where=sa.text("topic = 'staff'"),
+        )
 
 
 def downgrade():
     with op.batch_alter_table('messages', schema=None) as batch_op:
+        batch_op.drop_index('ix_messages_staff_status')
         batch_op.drop_column('next_attempt_at')
         batch_op.drop_column('attempts')
         batch_op.drop_column('sent_by')
