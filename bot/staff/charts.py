@@ -72,9 +72,15 @@ def _bars(rows: list[list], series: list[str], top: int, stacked: bool) -> list[
         if i % every == 0:
             out.append(
                 f'<text x="{LEFT + i * slot + slot / 2:.1f}" y="{HEIGHT - BOTTOM + 16}"'
-                f' text-anchor="middle" font-size="11">{escape(str(row[0])[-5:])}</text>'
+                f' text-anchor="middle" font-size="11">{escape(_short(row[0]))}</text>'
             )
     return out
+
+
+def _short(label: object) -> str:
+    """An ISO day as MM-DD (room for ~10 labels); anything else as it is."""
+    text = str(label)
+    return text[5:] if len(text) == 10 and text[4] == "-" else text
 
 
 def legend(table: Table) -> Markup:

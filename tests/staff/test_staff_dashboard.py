@@ -124,6 +124,9 @@ def test_the_page_draws_the_rows_and_exports_them(service, now: datetime) -> Non
     assert "2 side_effects" in texts  # the bar's tooltip
     assert "6 texts in" in texts
     assert "4 reminders due: 1 sent, 1 delivered, 1 failed, 2 skipped or cancelled." in page
+    flags = page[page.index('id="open_flags"') : page.index('id="handling"')]
+    assert ">0 h to 1 h</text>" in flags and ">over 3 days</text>" in flags  # axis labels
+    assert f">{(now - timedelta(days=29)).strftime('%m-%d')}</text>" in texts  # first day
 
     narrow = page_text(
         staff.get(f"/staff/dashboard?start={now.date().isoformat()}&end={now.date().isoformat()}")
