@@ -242,6 +242,10 @@ def _staff_settings(env: Mapping[str, str]) -> dict:
         ),
         # Each row may send a text while the request waits: keep one upload short.
         "STAFF_IMPORT_MAX_ROWS": _int(env, "STAFF_IMPORT_MAX_ROWS", 500, low=1),
+        # A flagged text waiting longer than this stands out in the inbox.
+        "STAFF_FLAG_OVERDUE_HOURS": _int(env, "STAFF_FLAG_OVERDUE_HOURS", 4, low=1),
+        # A patient's text this soon after a staff text is flagged for staff (their answer).
+        "STAFF_CONVERSATION_HOURS": _int(env, "STAFF_CONVERSATION_HOURS", 24, low=1),
     }
 
 

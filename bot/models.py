@@ -101,7 +101,16 @@ class Message(db.Model):
     """Every inbound and outbound text."""
 
     __tablename__ = "messages"
-    __table_args__ = (Index("ix_messages_phone_id", "phone", "id"),)
+    __table_args__ = (
+        Index("ix_messages_phone_id", "phone", "id"),
+        # The clock looks for staff texts to retry at every tick: a small partial index.
+        Index(
+            "ix_messages_staff_status",
+            "status",
+            sqlite_where=text("topic = 'staff'"),
+            postgresql_where=text("topic = 'staff'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # Twilio's MessageSid. Unique: a retried webhook is stored once.
@@ -129,6 +138,10 @@ class Message(db.Model):
     handled_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     handled_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
     handled_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # A text staff wrote (topic "staff"): who sent it, and its retries (like a reminder's).
+    sent_by: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 

@@ -26,6 +26,7 @@ from bot.sms.replay import replay_spool
 from schedules.dispatcher import WORKER, DispatchStats, dispatch
 from schedules.leader import Leadership, leadership_for
 from schedules.nightly import run_nightly
+from schedules.staff_texts import resend_due
 
 TICK_JOB_ID = "reminders.tick"
 HEARTBEAT = "dispatch"  # the clock_ticks row /healthz reads
@@ -59,8 +60,10 @@ def tick(now: datetime | None = None, leading: Callable[[], bool] | None = None)
     missed = skip_missed(at)
     db.session.commit()
     stats = dispatch(now, leading or _always, lambda t: _heartbeat(t, "running: sending"))
+    staff = resend_due(at)  # staff texts Twilio refused for now, or never answered
     nightly = run_nightly(now or utcnow())
-    detail = f"rhythm_booked={booked} missed={missed} {stats.summary()}".strip()
+    detail = f"rhythm_booked={booked} missed={missed} staff_retried={staff} {stats.summary()}"
+    detail = detail.strip()
     if nightly:
         detail += f" {nightly}"
     _heartbeat(now or utcnow(), detail)

@@ -20,6 +20,8 @@ from bot.conversation.pipeline import (
     Decision,
     Pipeline,
 )
+from bot.conversation.staff_texts import FLAG_REPLY_TO_STAFF
+from bot.conversation.staff_texts import TOPIC as STAFF_TOPIC
 from bot.extensions import db, done_reading, reading_first
 from bot.logs import log_event
 from bot.models import (
@@ -44,7 +46,7 @@ HISTORY_ROWS = 30
 
 
 @dataclass(frozen=True)
-class _Row:
+class HistoryRow:
     direction: str
     topic: str | None
     body: str
@@ -71,15 +73,38 @@ _INSERT_INBOUND = insert(_MESSAGES).returning(_MESSAGES.c.id)
 _INSERT_REPLY = insert(_MESSAGES)
 
 
-def _history(phone: str) -> list[_Row]:
+def _history(phone: str) -> list[HistoryRow]:
     """This number's recent messages, newest first, in one indexed query."""
-    return [_Row(*row) for row in db.session.execute(_HISTORY, {"phone": phone})]
+    return [HistoryRow(*row) for row in db.session.execute(_HISTORY, {"phone": phone})]
 
 
-def load_context(phone: str, patient: Patient | None, history: list[_Row] | None = None) -> Context:
+def load_context(
+    phone: str, patient: Patient | None, history: list[HistoryRow] | None = None
+) -> Context:
     """What the pipeline needs to know about this number, from the message history."""
-    content_topics = get_pipeline().content.topics
     history = history if history is not None else _history(phone)
+    next_scan = None
+    if patient is not None:
+        scan = upcoming_scan(patient, utcnow())
+        if scan:
+            when = format_when(scan.scheduled_at, patient.timezone, patient.language)
+            next_scan = (scan.kind, when)
+    return context_from(
+        history,
+        status=patient.status if patient else None,
+        language=patient.language if patient else None,
+        next_scan=next_scan,
+    )
+
+
+def context_from(
+    history: list[HistoryRow],
+    status: str | None,
+    language: str | None,
+    next_scan: tuple[str, str] | None,
+) -> Context:
+    """The Context of a thread, newest row first (the webhook's, and the simulator's)."""
+    content_topics = get_pipeline().content.topics
     last_topic, more_sent = None, False
     for row in history:
         if row.direction != INBOUND:
@@ -91,16 +116,9 @@ def load_context(phone: str, patient: Patient | None, history: list[_Row] | None
             break
     if last_topic is None:
         more_sent = False
-
-    next_scan = None
-    if patient is not None:
-        scan = upcoming_scan(patient, utcnow())
-        if scan:
-            when = format_when(scan.scheduled_at, patient.timezone, patient.language)
-            next_scan = (scan.kind, when)
     return Context(
-        status=patient.status if patient else None,
-        language=patient.language if patient else None,
+        status=status,
+        language=language,
         last_topic=last_topic,
         more_sent=more_sent,
         next_scan=next_scan,
@@ -114,7 +132,7 @@ def preview(phone: str, body: str) -> Decision:
     return get_pipeline().decide(body, load_context(phone, patient))
 
 
-def _looping(history: list[_Row], body: str) -> str | None:
+def _looping(history: list[HistoryRow], body: str) -> str | None:
     """An auto-responder or stuck phone: we already replied many times this minute, or
     the same text keeps arriving. Counting our replies (not their texts) means a patient
     who was silenced, or who types fast, is not mistaken for a loop."""
@@ -175,6 +193,8 @@ def handle_inbound(phone: str, body: str, sid: str, replayed: Replayed | None = 
     decision = get_pipeline().decide(body, load_context(phone, patient, history))
     reply, muted = _reply_unless_looping(decision, history, body, replayed)
     row = _inbound_row(phone, body, patient, decision, muted, replayed)
+    if row["flag"] is None and answers_staff(history, replayed.at if replayed else utcnow()):
+        row["flag"] = FLAG_REPLY_TO_STAFF  # a nurse wrote: her answer goes to the inbox
     done_reading()
     try:
         _record(sid, row, reply, decision, patient)
@@ -193,7 +213,7 @@ def handle_inbound(phone: str, body: str, sid: str, replayed: Replayed | None = 
 
 
 def _reply_unless_looping(
-    decision: Decision, history: list[_Row], body: str, replayed: Replayed | None
+    decision: Decision, history: list[HistoryRow], body: str, replayed: Replayed | None
 ) -> tuple[str | None, bool]:
     """The reply to send, and whether the loop guard muted it. Consent confirmations always
     go out (once). A red flag still gets its reply when a frightened patient texts fast,
@@ -203,6 +223,12 @@ def _reply_unless_looping(
     urgent = decision.flag in (FLAG_URGENT, FLAG_SELF_HARM)
     muted = decision.consent is None and (looping == "repeat" or bool(looping and not urgent))
     return (None if muted else reply), muted
+
+
+def answers_staff(history: list[HistoryRow], at: datetime) -> bool:
+    """Staff texted this number within STAFF_CONVERSATION_HOURS (newest rows first)."""
+    since = at - timedelta(hours=current_app.config["STAFF_CONVERSATION_HOURS"])
+    return any(r.topic == STAFF_TOPIC and r.created_at >= since for r in history)
 
 
 def _inbound_row(

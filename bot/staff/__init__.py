@@ -67,4 +67,14 @@ def local_input(utc_naive: datetime, tz: str) -> str:
 
 
 # The views register themselves on `bp`.
-from bot.staff import admin, auth, imports, inbox, patients, records  # noqa: E402, F401
+from bot.staff import (  # noqa: E402, F401
+    admin,
+    auth,
+    conversation,
+    dashboard,
+    imports,
+    inbox,
+    patients,
+    records,
+    simulator,
+)

@@ -154,3 +154,38 @@ class EditPatientForm(FlaskForm):
         if self.timezone.data == OTHER_ZONE:
             return (self.timezone_other.data or "").strip()
         return self.timezone.data
+
+
+class StaffTextForm(FlaskForm):
+    # Twilio's own limit; the real one (2 segments) is checked by bot.sms.segments.
+    body = TextAreaField(
+        "Text to the patient",
+        validators=[DataRequired(), Length(max=1600)],
+        render_kw={"rows": 3},
+    )
+    # Set by the confirmation page: staff saw the warnings (quiet hours, cost) and still send.
+    confirmed = BooleanField("Send anyway")
+    back = StringField("Back to")  # "inbox" or the patient page
+
+
+class SimulatorTextForm(FlaskForm):
+    body = StringField("Text as the patient", validators=[DataRequired(), Length(max=480)])
+
+
+class SimulatorResetForm(FlaskForm):
+    start_as = SelectField(
+        "Start as",
+        choices=[
+            SelectChoice("active", "An active patient (said YES)"),
+            SelectChoice("pending", "Invited, has not said YES yet"),
+            SelectChoice("not_enrolled", "A number that is not enrolled"),
+        ],
+    )
+    language = SelectField(
+        "Language known",
+        choices=[
+            SelectChoice("", "Not known yet"),
+            SelectChoice("en", "English"),
+            SelectChoice("es", "Spanish"),
+        ],
+    )

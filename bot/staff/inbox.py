@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from datetime import datetime, timedelta
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import case, func, select, update
 from werkzeug.wrappers import Response
@@ -39,11 +41,28 @@ def inbox() -> str:
     page = db.paginate(stmt, per_page=PAGE_SIZE, max_per_page=PAGE_SIZE, error_out=False)
     ids = {m.patient_id for m in page.items if m.patient_id}
     patients = {p.id: p for p in db.session.scalars(select(Patient).where(Patient.id.in_(ids)))}
+    now = utcnow()
+    hours = current_app.config["STAFF_FLAG_OVERDUE_HOURS"]
     return render_template(
         "staff/inbox.html",
         page=page,
         patients=patients,
         show_handled=show_handled,
+        now=now,
+        overdue_hours=hours,
+        overdue_before=now - timedelta(hours=hours),
+        overdue_count=overdue_count(now, hours),
+    )
+
+
+def overdue_count(now: datetime, hours: int) -> int:
+    """Flagged texts nobody has handled for more than `hours`."""
+    return db.session.scalar(
+        select(func.count(Message.id)).where(
+            *_flagged,
+            Message.handled_at.is_(None),
+            Message.created_at < now - timedelta(hours=hours),
+        )
     )
 
 

@@ -47,6 +47,7 @@ def build_url(app: Flask, endpoint: str, clinic: Clinic) -> str:
         "message_id": clinic.message_id,
         "user_id": clinic.user_id,
         "filename": "staff.css",
+        "name": "reminders",
     }
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
     with app.test_request_context():
@@ -336,6 +337,57 @@ CASES: dict[tuple[str, str], Case] = {
         "GET", _page_shows("login", "patient.enroll", "patient:{c.patient_id}")
     ),
 }
+
+
+def _check_text_sent(app: Flask, clinic: Clinic, resp) -> None:  # noqa: ANN001
+    assert resp.status_code == 302
+    sent = app.extensions["nextsteps.transport"].sent
+    assert sent[-1] == {**sent[-1], "to": clinic.phone, "body": "Please call us today."}
+    page = _open_patient_page(app, clinic)
+    assert "Staff (admin@clinic.example)" in page and "Please call us today." in page
+
+
+def _check_csv(app: Flask, clinic: Clinic, resp) -> None:  # noqa: ANN001
+    assert resp.status_code == 200 and resp.mimetype == "text/csv"
+    lines = resp.get_data(as_text=True).splitlines()
+    assert lines[0] == "day,planned,sent,delivered,failed,skipped or cancelled"
+    assert len(lines) == 31  # the header and the last 30 days
+
+
+def _check_simulated(app: Flask, clinic: Clinic, resp) -> None:  # noqa: ANN001
+    assert resp.status_code == 200
+    assert "HOSPICIO" in resp.get_data(as_text=True)
+
+
+def _check_simulator_reset(app: Flask, clinic: Clinic, resp) -> None:  # noqa: ANN001
+    assert resp.status_code == 200
+    page = resp.get_data(as_text=True)
+    assert "Simulator reset" in page and 'id="sim-status">pending<' in page
+
+
+CASES.update(
+    {
+        ("staff.send_text", "POST"): Case(
+            "POST",
+            _check_text_sent,
+            data=lambda c: {"body": "Please call us today.", "confirmed": "y"},
+        ),
+        ("staff.dashboard", "GET"): Case(
+            "GET", _page_shows("Texts in, per day and topic", "<svg", "Download")
+        ),
+        ("staff.dashboard_csv", "GET"): Case("GET", _check_csv),
+        ("staff.simulator", "GET"): Case("GET", _page_shows("Phone simulator", "Text as the")),
+        ("staff.simulator_text", "POST"): Case(
+            "POST", _check_simulated, data=lambda c: {"body": "HOSPICIO"}, follow=True
+        ),
+        ("staff.simulator_reset", "POST"): Case(
+            "POST",
+            _check_simulator_reset,
+            data=lambda c: {"start_as": "pending", "language": "es"},
+            follow=True,
+        ),
+    }
+)
 
 
 def test_every_route_has_a_happy_path() -> None:

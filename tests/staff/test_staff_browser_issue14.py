@@ -1,0 +1,261 @@
+"""Real browser (Debian's Chromium, Playwright) through the staff conversations, the
+dashboard, the simulator, and axe-core on every staff page.
+
+Same setup as test_staff_browser.py: the app in a real HTTP server thread with real CSRF
+tokens, texts as signed Twilio webhooks over HTTP, and here the fake Twilio on loopback
+behind the real twilio client. The clock runs (tick=True) from a fixed afternoon after
+NOW, so quiet hours never decide the outcome by accident.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+from bot.extensions import db
+from bot.models import ACTIVE, Patient
+from bot.sms.segments import segment_info
+from bot.staff.accounts import create_staff
+from tests.conftest import inbound_form, sign
+
+from .helpers import ADMIN_EMAIL, PASSWORD, STAFF_EMAIL
+from .test_staff_browser import CHROMIUM, CHROMIUM_ARGS, _require_chromium
+from .test_staff_simulator import row_counts
+
+AXE = (
+    Path(__file__).resolve().parents[2]
+    / ".ci"
+    / "node"
+    / "node_modules"
+    / "axe-core"
+    / "axe.min.js"
+)
+PHONE = "+16145550142"
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def live(csrf_on: None, now: datetime, time_machine, app_config: dict, request) -> Iterator[tuple]:  # noqa: ANN001
+    """(base URL, app, fake Twilio): an active patient, a nurse and an admin."""
+    _require_chromium()
+    time_machine.move_to((now + timedelta(hours=6)).isoformat() + "+00:00", tick=True)
+    fake = request.getfixturevalue("fake_twilio")
+    app = request.getfixturevalue("twilio_app")
+    with app.app_context():
+        create_staff(STAFF_EMAIL, PASSWORD)
+        create_staff(ADMIN_EMAIL, PASSWORD, is_admin=True)
+        db.session.add(Patient(phone=PHONE, display_name="R.T.", status=ACTIVE))
+        db.session.commit()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", app, fake
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def browser() -> Iterator:  # noqa: ANN201
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def _page(browser, base: str, email: str = STAFF_EMAIL, **context):  # noqa: ANN001, ANN003, ANN202
+    page = browser.new_context(viewport={"width": 390, "height": 844}, **context).new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{base}/staff/login")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{base}/staff/patients")
+    return page
+
+
+def _text_in(base: str, body: str) -> None:
+    """The patient texts us: a signed webhook over HTTP."""
+    import urllib.request
+    from urllib.parse import urlencode
+
+    form = inbound_form(body, from_=PHONE)
+    req = urllib.request.Request(
+        f"{base}/sms",
+        data=urlencode(form).encode(),
+        headers={"X-Twilio-Signature": sign(f"{base}/sms", form)},
+    )
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        assert resp.status == 200
+
+
+def _patient_id(app: Flask) -> int:
+    with app.app_context():
+        return db.session.query(Patient.id).filter_by(phone=PHONE).scalar()
+
+
+def test_send_a_text_and_see_it_in_the_thread(live: tuple, browser) -> None:  # noqa: ANN001
+    from playwright.sync_api import expect
+
+    base, app, fake = live
+    page = _page(browser, base)
+    page.goto(f"{base}/staff/patients/{_patient_id(app)}")
+    # The page's counter does what bot/sms/segments.py does.
+    samples = ["", "hola", "x" * 160, "x" * 161, "{[€]}" * 40, "We’ll call", "é" * 71, "🙂 ok"]
+    for text in samples:
+        got = page.evaluate(
+            "t => nextstepsSegmentInfo(t, {basic: document.querySelector('form[data-sms-basic]')"
+            ".dataset.smsBasic, extended: document.querySelector('form[data-sms-basic]')"
+            ".dataset.smsExtended, limits: [160, 153, 70, 67]})",
+            text,
+        )
+        info = segment_info(text)
+        assert (got["encoding"], got["units"], got["segments"]) == (
+            info.encoding,
+            info.units,
+            info.segments,
+        ), text
+
+    box = page.locator("#text-patient")
+    box.focus()  # keyboard only from here
+    page.keyboard.type("We’ll call you")
+    expect(page.locator("#gsm-patient")).to_contain_text("Not plain SMS: ’")
+    expect(page.locator("#count-patient")).to_have_text("14 characters, 1 segment (UCS-2)")
+    page.keyboard.press("Control+A")
+    page.keyboard.type("Hello R.T., please call the clinic at 614-555-0100 today.")
+    expect(page.locator("#gsm-patient")).to_be_hidden()
+    expect(page.locator("#count-patient")).to_have_text("57 characters, 1 segment (GSM-7)")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_text("Sent. Delivery updates show in the thread.")).to_be_visible()
+    thread = page.locator("#messages .msg.outbound").last
+    expect(thread).to_contain_text("please call the clinic")
+    expect(thread).to_contain_text(f"Staff ({STAFF_EMAIL})")
+    (sent,) = fake.messages
+    assert sent["to"] == PHONE and "please call the clinic" in sent["body"]
+
+    _text_in(base, "ok I will call, thank you")  # the answer threads after it
+    page.reload()
+    expect(page.locator("#messages .msg.inbound").last).to_contain_text("ok I will call")
+
+
+def test_a_stopped_number_is_refused(live: tuple, browser) -> None:  # noqa: ANN001
+    from playwright.sync_api import expect
+
+    base, app, fake = live
+    page = _page(browser, base)
+    page.goto(f"{base}/staff/patients/{_patient_id(app)}")
+    page.fill("#text-patient", "Are you feeling better?")
+    _text_in(base, "STOP")  # while the nurse types
+    page.get_by_role("button", name="Send text").click()
+    expect(page.locator(".flash.error")).to_contain_text("this number has opted out")
+    expect(page.locator("#refused-patient")).to_be_visible()
+    expect(page.locator("#text-patient")).to_have_count(0)
+    assert fake.messages == []
+
+
+def test_the_dashboard_draws_charts_from_real_rows(live: tuple, browser) -> None:  # noqa: ANN001
+    from playwright.sync_api import expect
+
+    base, app, fake = live
+    for text in ("side effects", "HOSPICE", "what are side efects", "I can't breathe"):
+        _text_in(base, text)
+    page = _page(browser, base)
+    page.get_by_role("link", name="Dashboard").click()
+    chart = page.locator("#texts_in svg[role=img]")
+    expect(chart).to_be_visible()
+    expect(chart.locator("rect.bar")).to_have_count(3)  # side_effects, hospice, urgent
+    expect(chart.locator("rect.bar title").first).to_contain_text("2 side_effects")
+    expect(page.locator("#open_flags svg rect.bar")).to_have_count(1)
+    expect(page.locator("#texts_in")).to_contain_text("4 texts in")
+    with page.expect_download() as download:
+        page.locator("#texts_in").get_by_text("as CSV").click()
+    lines = Path(download.value.path()).read_text().splitlines()
+    assert lines[0] == "day,side_effects,hospice,urgent" and lines[-1].endswith(",2,1,1")
+
+
+def test_a_simulator_round_trip_records_nothing(live: tuple, browser) -> None:  # noqa: ANN001
+    from playwright.sync_api import expect
+
+    base, app, fake = live
+    page = _page(browser, base)
+    page.get_by_role("link", name="Simulator").click()
+    before = row_counts(app)
+    box = page.get_by_label("Text as the patient")
+    box.fill("side effects")
+    box.press("Enter")
+    expect(page.locator(".bubble.bot").last).to_contain_text("side effect")
+    page.locator(".bubble.bot").last.get_by_text("Why").click()
+    expect(page.locator(".bubble.bot").last).to_contain_text("Decided by")
+    page.get_by_label("Text as the patient").fill("STOP")
+    page.get_by_label("Text as the patient").press("Enter")
+    expect(page.locator("#sim-status")).to_have_text("stopped")
+    page.get_by_role("button", name="Reset the conversation").click()
+    expect(page.get_by_text("No texts yet.")).to_be_visible()
+    expect(page.locator("#sim-status")).to_have_text("active")
+    assert row_counts(app) == before
+    assert fake.messages == []
+
+
+def _axe(page) -> list[str]:  # noqa: ANN001
+    """Serious and critical axe-core violations on the page, one line each."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def test_axe_finds_nothing_serious_on_any_staff_page(live: tuple, browser) -> None:  # noqa: ANN001
+    if not AXE.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"CI is set but {AXE} is missing: .ci/run must npm install axe-core")
+        pytest.skip("axe-core is not installed (npm install --prefix .ci/node axe-core@4)")
+    base, app, fake = live
+    _text_in(base, "I can't breathe")  # a flag in the inbox, a thread on the patient page
+    pid = _patient_id(app)
+    # axe is injected as a script: only the test's own context lifts the CSP.
+    anon = browser.new_context(bypass_csp=True).new_page()
+    anon.goto(f"{base}/staff/login")
+    found = {"login": _axe(anon)}
+    page = _page(browser, base, ADMIN_EMAIL, bypass_csp=True)
+    pages = {
+        "patients": "/staff/patients",
+        "enroll": "/staff/patients/new",
+        "patient": f"/staff/patients/{pid}",
+        "inbox": "/staff/inbox",
+        "inbox handled": "/staff/inbox?handled=1",
+        "import": "/staff/import",
+        "users": "/staff/users",
+        "audit": "/staff/audit",
+        "dashboard": "/staff/dashboard",
+        "simulator": "/staff/simulator",
+    }
+    for name, path in pages.items():
+        page.goto(base + path)
+        found[name] = _axe(page)
+    page.goto(f"{base}/staff/simulator")
+    page.get_by_label("Text as the patient").fill("side effects")
+    page.get_by_label("Text as the patient").press("Enter")
+    found["simulator with a conversation"] = _axe(page)
+    page.goto(f"{base}/staff/patients/{pid}")
+    page.fill("#text-patient", "We’ll call you")  # a warning: the confirmation page
+    page.get_by_role("button", name="Send text").click()
+    page.get_by_role("heading", name="Send this text anyway?").wait_for()
+    found["confirm a text"] = _axe(page)
+    assert {k: v for k, v in found.items() if v} == {}
