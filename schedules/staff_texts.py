@@ -14,9 +14,9 @@ from bot.conversation import staff_texts as st
 from bot.extensions import db
 from bot.logs import log_event
 from bot.models import Message
+from bot.reminders.backoff import retry_delay
 from bot.sms import transport as tr
 from bot.sms.outbound import get_transport
-from bot.reminders.backoff import retry_delay
 
 # A literal, so the planner can use the partial index ix_messages_staff_status.
 _STAFF = text(f"messages.topic = '{st.TOPIC}'")
