@@ -16,9 +16,10 @@ from content import LANGUAGES, Content, ContentError, load_content
 # Every answer tells the patient where it comes from, e.g. "(Sources: WebMD, patient handout)".
 SOURCE_TAG = re.compile(r"\((Sources?|Fuentes?): [^()]+\)$")
 MAX_SEGMENTS = 2  # a topic's first part and its MORE part: 306 GSM-7 characters each
-# A reminder with one question fits one segment in English; Spanish runs about a fifth
-# longer and gets two (still the 2-segment limit of every text).
-REMINDER_TARGET_SEGMENTS = {"en": 1, "es": 2}
+# A reminder with one question must fit the 2-segment limit of every text. (It fitted one
+# segment in English until reminders asked for C/R: the reply footer is worth a segment.
+# bot.reminders.message still adds a second question only when that fits one segment.)
+REMINDER_TARGET_SEGMENTS = {"en": 2, "es": 2}
 
 # Values that fill the templates when we measure them: long but realistic.
 SAMPLE = {
@@ -36,6 +37,7 @@ def lint(content: Content) -> list[str]:
     for language in LANGUAGES:
         version = content.in_language(language)
         problems += _lint_topics(version) + _lint_replies(version) + _lint_questions(version)
+        problems += _lint_checkins(version)
     return problems + _lint_keywords(content)
 
 
@@ -115,6 +117,30 @@ def _lint_keywords(content: Content) -> list[str]:
             problems.append(f"keyword {keyword!r} ({topic_id}) is taken by the red-flag check")
         elif matcher.keyword(keyword) != topic_id:
             problems.append(f"keyword {keyword!r} does not reach topic {topic_id}")
+    return problems
+
+
+def _lint_checkins(content: Content) -> list[str]:
+    """Every check-in text as it is sent, alone or joined: the intro with the first question,
+    "call your care team today" with the next question or the closing words."""
+    checkins, lang = content.checkins, content.language
+    if checkins is None:
+        return ["checkins.yaml: not loaded"]
+    replies = {k: v.format(**SAMPLE) for k, v in checkins.replies.items()}
+    texts = {f"reply '{k}'": v for k, v in replies.items()}
+    texts["intro + question 1"] = f"{replies['intro']} {checkins.questions[0].ask}"
+    texts["call_today + done"] = f"{replies['call_today']} {replies['done']}"
+    for q in checkins.questions:
+        texts[f"question '{q.id}'"] = q.ask
+        texts[f"question '{q.id}', reask"] = q.reask
+        texts[f"call_today + question '{q.id}'"] = f"{replies['call_today']} {q.ask}"
+    problems = [p for where, text in texts.items() for p in _text_problems(
+        f"checkins.yaml, {where} ({lang})", text)]
+    # An answer word or command must never be read as STOP/START/HELP or a red flag first.
+    for group in (*checkins.words.values(), *checkins.commands.values()):
+        for word in sorted(group):
+            if compliance.classify(word) or safety.red_flag(word):
+                problems.append(f"checkins.yaml ({lang}): {word!r} is taken by an earlier step")
     return problems
 
 
