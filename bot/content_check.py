@@ -134,8 +134,11 @@ def _lint_checkins(content: Content) -> list[str]:
         texts[f"question '{q.id}'"] = q.ask
         texts[f"question '{q.id}', reask"] = q.reask
         texts[f"call_today + question '{q.id}'"] = f"{replies['call_today']} {q.ask}"
-    problems = [p for where, text in texts.items() for p in _text_problems(
-        f"checkins.yaml, {where} ({lang})", text)]
+    problems = [
+        p
+        for where, text in texts.items()
+        for p in _text_problems(f"checkins.yaml, {where} ({lang})", text)
+    ]
     # An answer word or command must never be read as STOP/START/HELP or a red flag first.
     for group in (*checkins.words.values(), *checkins.commands.values()):
         for word in sorted(group):

@@ -43,7 +43,9 @@ class CheckinContent:
 def _text(data: dict, key: str, where: str, language: str) -> str:
     value = data.get(key)
     if not isinstance(value, dict) or not isinstance(value.get(language), str):
-        raise CheckinContentError(f"checkins.yaml, {where}: '{key}' must give the text in {language}")
+        raise CheckinContentError(
+            f"checkins.yaml, {where}: '{key}' must give the text in {language}"
+        )
     return " ".join(value[language].split())
 
 

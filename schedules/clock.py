@@ -17,6 +17,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 from sqlalchemy.exc import IntegrityError
 
+from bot.checkins.schedule import start_due
 from bot.extensions import db
 from bot.logs import log_event
 from bot.models import ClockTick, utcnow
@@ -54,7 +55,10 @@ def tick(now: datetime | None = None, leading: Callable[[], bool] | None = None)
     missed = skip_missed(at)
     db.session.commit()
     stats = dispatch(now) if leading is None else dispatch(now, leading)
-    detail = f"rhythm_booked={booked} missed={missed} {stats.summary()}".strip()
+    # Check-ins after reminders: a reminder due now counts toward the caps first.
+    checkins = start_due(at)
+    detail = f"rhythm_booked={booked} missed={missed} {stats.summary()} {checkins.summary()}"
+    detail = detail.strip()
     _heartbeat(now or utcnow(), detail)
     log_event("clock.tick", detail=detail.replace(" ", ","))
     return stats

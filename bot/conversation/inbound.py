@@ -13,9 +13,11 @@ from flask import current_app
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from bot.checkins import store as checkins
 from bot.conversation.pipeline import (
     FLAG_SELF_HARM,
     FLAG_URGENT,
+    AwaitingReply,
     Context,
     Decision,
     Pipeline,
@@ -26,12 +28,18 @@ from bot.models import (
     ACTIVE,
     INBOUND,
     OUTBOUND,
+    PAUSED,
+    STOPPED,
     Message,
     Patient,
+    Reminder,
+    Scan,
     utcnow,
 )
 from bot.patients.consent import set_status_by_text
+from bot.patients.status import CheckinStatus
 from bot.queries import patient_by_phone, upcoming_scan
+from bot.reminders.answers import record_reply
 from bot.timeutil import format_when
 
 
@@ -50,6 +58,7 @@ class _Row:
     body: str
     created_at: datetime
     is_reply: bool
+    reminder_id: int | None = None
 
 
 # The hot path's statements, built once (Core: no ORM unit of work per text).
@@ -61,6 +70,7 @@ _HISTORY = (
         _MESSAGES.c.body,
         _MESSAGES.c.created_at,
         _MESSAGES.c.reply_to_id.is_not(None),
+        _MESSAGES.c.reminder_id,
     )
     .where(_MESSAGES.c.phone == bindparam("phone"))
     .order_by(_MESSAGES.c.id.desc())
@@ -98,6 +108,7 @@ def load_context(phone: str, patient: Patient | None, history: list[_Row] | None
         if scan:
             when = format_when(scan.scheduled_at, patient.timezone, patient.language)
             next_scan = (scan.kind, when)
+    talking = patient is not None and patient.status in (ACTIVE, PAUSED)
     return Context(
         status=patient.status if patient else None,
         language=patient.language if patient else None,
@@ -105,7 +116,27 @@ def load_context(phone: str, patient: Patient | None, history: list[_Row] | None
         more_sent=more_sent,
         next_scan=next_scan,
         last_was_ours=bool(history) and history[0].direction == OUTBOUND,
+        checkin=checkins.state_of(patient) if talking else None,
+        reminder=_awaiting_reply(patient, history) if talking else None,
     )
+
+
+def _awaiting_reply(patient: Patient, history: list[_Row]) -> AwaitingReply | None:
+    """The reminder a bare C or R answers: our newest text, if it is a recent reminder."""
+    ours = next((r for r in history if r.direction == OUTBOUND), None)
+    hours = current_app.config["REMINDER_REPLY_HOURS"]
+    if (
+        ours is None
+        or ours.reminder_id is None
+        or ours.created_at < utcnow() - timedelta(hours=hours)
+    ):
+        return None
+    reminder = db.session.get(Reminder, ours.reminder_id)
+    scan = db.session.get(Scan, reminder.scan_id) if reminder and reminder.scan_id else None
+    if scan is None:
+        return None
+    when = format_when(scan.scheduled_at, patient.timezone, patient.language)
+    return AwaitingReply(reminder.id, scan.id, when)
 
 
 def preview(phone: str, body: str) -> Decision:
@@ -240,11 +271,25 @@ def _record(
             update(Message).where(Message.id == inbound_id).values(patient_id=new_patient.id)
         )
         row["patient_id"] = new_patient.id
+    if new_patient is not None:
+        _follow_up(decision, new_patient, row["body"], inbound_id)
     if reply:
         reply_row = {**row, "direction": OUTBOUND, "body": reply, "flag": None}
         db.session.execute(
             _INSERT_REPLY, {**reply_row, "status": "replied", "reply_to_id": inbound_id}
         )
+
+
+def _follow_up(decision: Decision, patient: Patient, body: str, inbound_id: int) -> None:
+    """What the text does beyond the reply: a check-in turn, a C/R answer to a reminder;
+    an opt-out ends an open check-in."""
+    now = utcnow()
+    if decision.new_status == STOPPED:
+        checkins.close_open(patient.id, CheckinStatus.CANCELLED, now)
+    if decision.checkin is not None:
+        checkins.apply(decision.checkin, patient, body, inbound_id, decision.language, now)
+    if decision.scan_reply is not None:
+        record_reply(patient, decision.scan_reply, inbound_id)
 
 
 def _twins_reply(sid: str) -> str | None:
