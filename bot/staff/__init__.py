@@ -67,4 +67,4 @@ def local_input(utc_naive: datetime, tz: str) -> str:
 
 
 # The views register themselves on `bp`.
-from bot.staff import admin, auth, imports, inbox, patients  # noqa: E402, F401
+from bot.staff import admin, auth, checkins, imports, inbox, patients  # noqa: E402, F401
