@@ -7,19 +7,22 @@ Debian's Chromium driven by Playwright, like test_staff_browser.py.
 
 from __future__ import annotations
 
+import threading
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 from flask import Flask
+from werkzeug.serving import make_server
 
 from bot.extensions import db
 from tests.conftest import inbound_form, sign
 from tests.reminder_helpers import make_patient
 
 from .helpers import PASSWORD, STAFF_EMAIL
-from .test_staff_browser import CHROMIUM, CHROMIUM_ARGS, _require_chromium, live_server  # noqa: F401
+from .test_staff_browser import CHROMIUM, CHROMIUM_ARGS, _require_chromium
 
 PHONE = "+16145550177"
 
@@ -28,6 +31,17 @@ PHONE = "+16145550177"
 def app_config(app_config: dict) -> dict:
     app_config["LOOP_MAX_PER_MINUTE"] = 100  # a dozen answers in a few seconds is this test
     return app_config
+
+
+@pytest.fixture
+def live_server(csrf_on: None, app: Flask, staff_user: str) -> Iterator[str]:
+    """The app on a free port in a real server thread (as in test_staff_browser.py)."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
 
 
 def _text(base: str, body: str) -> str:
@@ -55,7 +69,7 @@ def _answer_a_check_in(base: str, answers: list[str]) -> None:
 @pytest.mark.browser
 def test_symptom_chart_is_drawn_from_the_patients_answers(
     live_server: str, app: Flask, tmp_path: Path
-) -> None:  # noqa: F811
+) -> None:
     _require_chromium()
     from playwright.sync_api import expect, sync_playwright
 
