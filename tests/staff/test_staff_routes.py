@@ -189,6 +189,11 @@ def _open_patient_page(app: Flask, clinic: Clinic) -> str:
     return client.get(f"/staff/patients/{clinic.patient_id}").get_data(as_text=True)
 
 
+def _page_has(app: Flask, clinic: Clinic, resp, text: str) -> None:  # noqa: ANN001
+    assert resp.status_code == 302
+    assert text in _open_patient_page(app, clinic)
+
+
 def _check_scan_cancelled(app: Flask, clinic: Clinic, resp) -> None:  # noqa: ANN001
     assert resp.status_code == 302
     assert _db(app, lambda: db.session.get(Scan, clinic.scan_id).status) == "cancelled"
@@ -289,6 +294,11 @@ CASES: dict[tuple[str, str], Case] = {
     ("staff.resume", "POST"): Case("POST", _check_status(ACTIVE), setup=_set_status(PAUSED)),
     ("staff.unenroll", "POST"): Case("POST", _check_status("stopped")),
     ("staff.erase", "POST"): Case("POST", _check_erased, data=lambda c: {"confirm": "ERASE"}),
+    ("staff.checkins_set", "POST"): Case(
+        "POST",
+        lambda app, clinic, resp: _page_has(app, clinic, resp, "On: Tue 10:00"),
+        data=lambda c: {"checkin-enabled": "y", "checkin-day": "tue", "checkin-time": "10:00"},
+    ),
     ("staff.inbox", "GET"): Case("GET", _page_shows("can&#39;t breathe", "{c.name}", "urgent")),
     ("staff.handle", "POST"): Case(
         "POST", _check_handled, data=lambda c: {"note": "Called her; she is going to the ER."}
