@@ -236,3 +236,15 @@ def test_check_in_prompts_and_reminders_share_the_caps(setup):
         scan = scan_at(patient, "2027-01-09 09:30")
         (row,) = [r for r in reminders(patient) if r.scan_id == scan.id and r.offset_days == 7]
         assert row.status == "skipped" and "gave way" in row.note
+
+
+def test_the_same_answer_four_times_is_not_mistaken_for_a_loop(setup):
+    """A well patient answers 0, 0, 0, 0: each still gets the next question."""
+    app, _, _, phone, _ = setup
+    active_patient(app)
+    phone.text("check")
+    assert phone.text("0").startswith("2/5")
+    assert phone.text("0").startswith("3/5")
+    assert phone.text("0").startswith("4/5")
+    assert phone.text("0").startswith("5/5")
+    assert phone.text("no").startswith("Thank you")

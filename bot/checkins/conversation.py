@@ -75,12 +75,18 @@ def interrupted(state: OpenCheckin, cc: CheckinContent, alarm: str) -> Turn:
 
 
 def answer(
-    state: OpenCheckin, text: str, cc: CheckinContent, fill: Mapping[str, str], urgent: str
+    state: OpenCheckin,
+    text: str,
+    cc: CheckinContent,
+    fill: Mapping[str, str],
+    urgent: str,
+    *others: CheckinContent,
 ) -> Turn:
     """Read `text` as the answer to the waiting question, grade it and say what is next.
-    `urgent` is the urgent reply (grade 3: sent at once, and the check-in stops)."""
+    `urgent` is the urgent reply (grade 3: sent at once, and the check-in stops); `others`:
+    the answer words of the other languages, tried when the check-in's own don't fit."""
     q = cc.questions[state.step]
-    reading = read_answer(text, q, cc)
+    reading = read_answer(text, q, cc, *others)
     if q.kind == "free":
         if not reading.none and len(text.split()) <= 1 and not state.reasked:
             return Turn(state.id, q.id, step=state.step, reasked=True, body=q.reask)  # "yes"

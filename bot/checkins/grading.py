@@ -7,7 +7,7 @@ content/CHECKINS.md): a triage aid for the care team, not a diagnosis.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from bot.conversation.text import normalize, words
@@ -48,8 +48,21 @@ def _trend_of(tokens: list[str], cc: CheckinContent) -> Trend | None:
     return None
 
 
-def read_answer(text: str, question: CheckinQuestion, cc: CheckinContent) -> Reading:
-    """What a reply says as an answer to `question`. Unclear: value and trend both None."""
+def read_answer(
+    text: str, question: CheckinQuestion, cc: CheckinContent, *others: CheckinContent
+) -> Reading:
+    """What a reply says as an answer to `question`, in the check-in's language or, failing
+    that, in `others` ("mejor" in an English check-in). Unclear: value and trend None."""
+    reading = _read(text, question, cc)
+    for other in others:
+        if reading.value is not None or reading.trend is not None:
+            break
+        # Only the other language's words, not its numbers: "once" is 11 in Spanish.
+        reading = _read(text, question, replace(other, numbers={}))
+    return reading
+
+
+def _read(text: str, question: CheckinQuestion, cc: CheckinContent) -> Reading:
     norm = normalize(text)
     tokens = words(norm)
     if norm in cc.words["none"]:

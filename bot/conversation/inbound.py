@@ -225,13 +225,18 @@ def handle_inbound(phone: str, body: str, sid: str, replayed: Replayed | None = 
 def _reply_unless_looping(
     decision: Decision, history: list[_Row], body: str, replayed: Replayed | None
 ) -> tuple[str | None, bool]:
-    """The reply to send, and whether the loop guard muted it. Consent confirmations always
-    go out (once). A red flag still gets its reply when a frightened patient texts fast,
-    but not when the same text repeats (an auto-responder)."""
+    """The reply to send, and whether the loop guard muted it. Consent confirmations and
+    answers within an open check-in always go out. A red flag still gets its reply when a
+    frightened patient texts fast, but not when the same text repeats (an auto-responder)."""
     looping = None if replayed else _looping(history, body)
     reply = replayed.reply if replayed and replayed.answered else decision.body
     urgent = decision.flag in (FLAG_URGENT, FLAG_SELF_HARM)
-    muted = decision.consent is None and (looping == "repeat" or bool(looping and not urgent))
+    # A check-in is a quick exchange where "0", "0", "0" is normal, and it ends by itself
+    # after five questions (starting one with CHECK is not exempt).
+    answering = decision.checkin is not None and decision.checkin.checkin_id is not None
+    if decision.consent is not None or answering:
+        return reply, False
+    muted = looping == "repeat" or bool(looping and not urgent)
     return (None if muted else reply), muted
 
 

@@ -25,6 +25,7 @@ from bot.conversation.understanding.model import Classifier, Prediction, default
 from bot.models import ACTIVE, PENDING, STOPPED
 from bot.patients.status import ConsentKind, ScanReplyKind
 from content import DEFAULT_LANGUAGE, LANGUAGES, Content
+from content.checkins import CheckinContent
 
 # Flags shown in the staff inbox.
 FLAG_URGENT, FLAG_SELF_HARM, FLAG_UNANSWERED = "urgent", "self_harm", "unanswered"
@@ -258,8 +259,13 @@ class Pipeline:
     def _plain_answer(self, text: str, ctx: Context) -> bool:
         if ctx.checkin is None:
             return False
-        cc = self.content.in_language(ctx.checkin.language).checkins
-        return read_answer(text, cc.questions[ctx.checkin.step], cc).plain
+        cc, others = self._checkin_words(ctx.checkin.language)
+        return read_answer(text, cc.questions[ctx.checkin.step], cc, *others).plain
+
+    def _checkin_words(self, lang: str) -> tuple[CheckinContent, list[CheckinContent]]:
+        """The check-in content in `lang`, and in the other languages (mixed answers)."""
+        others = [self.content.in_language(o).checkins for o in LANGUAGES if o != lang]
+        return self.content.in_language(lang).checkins, others
 
     def _alarm_in_checkin(self, alarm: Decision, ctx: Context) -> Decision:
         """A red flag in an answer: the alarm's reply, and the check-in stops there."""
@@ -313,7 +319,8 @@ class Pipeline:
             return Decision("checkin", turn.body, why=why, language=lang, checkin=turn)
         if start_in:  # CHECK while one is open: the waiting question again
             return Decision("checkin", cc.questions[ctx.checkin.step].ask, why=why, language=lang)
-        turn = checkin.answer(ctx.checkin, text, cc, self._fill(), self.render("urgent", lang))
+        urgent, others = self.render("urgent", lang), self._checkin_words(lang)[1]
+        turn = checkin.answer(ctx.checkin, text, cc, self._fill(), urgent, *others)
         flag = {Escalation.URGENT: FLAG_URGENT, None: None}.get(turn.escalation, FLAG_CHECKIN)
         return Decision("checkin", turn.body, flag=flag, why=why, language=lang, checkin=turn)
 

@@ -1,0 +1,77 @@
+"""How a check-in answer is read and graded (content/checkins.yaml, CHECKINS.md), and that
+the pipeline reads it only after STOP and the red-flag checks."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.checkins.conversation import OpenCheckin
+from bot.checkins.grading import escalation, grade, read_answer
+from bot.conversation.pipeline import Context
+from content import load_content
+
+CONTENT = load_content()
+EN, ES = CONTENT.checkins, CONTENT.in_language("es").checkins
+STOOLS, BREATHING = EN.questions[0], EN.questions[1]
+
+
+@pytest.mark.parametrize(
+    ("text", "cc", "value", "trend"),
+    [
+        ("3", EN, 3, None),
+        ("three", EN, 3, None),
+        ("tres", ES, 3, None),
+        ("None", EN, 0, None),
+        ("ninguna", ES, 0, None),
+        ("no diarrhea", EN, 0, None),
+        ("8 times", EN, 8, None),
+        ("about 5 more than usual", EN, 5, None),
+        ("worse", EN, None, "worse"),
+        ("peor, 2", ES, 2, "worse"),
+        ("igual", ES, None, "same"),
+        ("2 or 3", EN, None, None),  # two numbers: ask again
+        ("I went to the store", EN, None, None),
+        ("once a day", EN, None, None),  # not Spanish "once" (11)
+    ],
+)
+def test_answers_are_understood(text, cc, value, trend) -> None:  # noqa: ANN001
+    reading = read_answer(text, STOOLS, cc)
+    assert (reading.value, reading.trend) == (value, trend)
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"), [(0, 0), (1, 1), (3, 1), (4, 2), (6, 2), (7, 3), (12, 3)]
+)
+def test_loose_stool_grades_follow_the_thresholds(extra: int, expected: int) -> None:
+    assert grade(STOOLS, extra) == expected
+
+
+def test_escalation_rules() -> None:
+    assert escalation(3, None, None) == "urgent"
+    assert escalation(2, None, None) == "today"
+    assert escalation(1, "worse", "worse") == "today"  # worse two weeks running
+    assert escalation(1, "worse", None) is None
+    assert escalation(5 - 5, "better", "worse") is None
+    assert read_answer("5", BREATHING, EN).value is None  # a 0-3 scale: 5 is unclear
+
+
+@pytest.fixture
+def pipeline(app):  # noqa: ANN001, ANN201
+    return app.extensions["nextsteps.pipeline"]
+
+
+OPEN = OpenCheckin(id=1, step=0, reasked=False)
+
+
+@pytest.mark.parametrize("text", ["no", "none", "better", "not really", "mejor"])
+def test_a_bare_answer_is_neither_an_opt_out_nor_an_alarm(pipeline, text: str) -> None:  # noqa: ANN001
+    decision = pipeline.decide(text, Context(status="active", language="en", checkin=OPEN))
+    assert decision.topic == "checkin" and decision.new_status is None and decision.flag is None
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"), [("STOP", "stop"), ("ALTO", "stop"), ("I can't breathe", "urgent")]
+)
+def test_stop_and_red_flags_come_before_the_answer(pipeline, text: str, topic: str) -> None:  # noqa: ANN001
+    decision = pipeline.decide(text, Context(status="active", language="en", checkin=OPEN))
+    assert decision.topic == topic
