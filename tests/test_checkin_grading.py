@@ -75,3 +75,24 @@ def test_a_bare_answer_is_neither_an_opt_out_nor_an_alarm(pipeline, text: str) -
 def test_stop_and_red_flags_come_before_the_answer(pipeline, text: str, topic: str) -> None:  # noqa: ANN001
     decision = pipeline.decide(text, Context(status="active", language="en", checkin=OPEN))
     assert decision.topic == topic
+
+
+def test_yes_during_a_check_in_is_an_answer_not_a_consent(pipeline) -> None:  # noqa: ANN001
+    last = OpenCheckin(id=1, step=4, reasked=False)  # "anything else worrying you?"
+    decision = pipeline.decide("yes", Context(status="active", language="en", checkin=last))
+    assert decision.topic == "checkin" and decision.body.startswith("Anything else worrying you?")
+    assert decision.consent is None
+
+
+def test_check_while_one_is_open_asks_the_waiting_question_again(pipeline) -> None:  # noqa: ANN001
+    waiting = OpenCheckin(id=1, step=2, reasked=False)
+    decision = pipeline.decide("CHECK", Context(status="active", language="en", checkin=waiting))
+    assert decision.body.startswith("3/5: Any rash") and decision.checkin is None
+
+
+def test_after_a_reminder_other_texts_go_the_normal_way(pipeline) -> None:  # noqa: ANN001
+    from bot.conversation.pipeline import AwaitingReply
+
+    ctx = Context(status="active", language="en", reminder=AwaitingReply(1, 1, "Fri Jan 8"))
+    assert pipeline.decide("hospice", ctx).topic == "hospice"
+    assert pipeline.decide("C", ctx).topic == "scan_confirm"

@@ -248,3 +248,16 @@ def test_the_same_answer_four_times_is_not_mistaken_for_a_loop(setup):
     assert phone.text("0").startswith("4/5")
     assert phone.text("0").startswith("5/5")
     assert phone.text("no").startswith("Thank you")
+
+
+def test_switched_off_by_the_cli_nothing_is_sent(setup):
+    app, twilio, runner, _, tm = setup
+    active_patient(app)
+    switch_on(runner)
+    off = runner.invoke(args=["patients", "checkins", PHONE, "--off"])
+    assert off.exit_code == 0 and "weekly check-in off" in off.output
+    tick_at(app, tm, FRIDAY_10AM + timedelta(minutes=1))
+    assert twilio.messages == []
+    assert show(runner)["checkin_schedule"]["enabled"] is False
+    unknown = runner.invoke(args=["patients", "show", "+16145550999"])
+    assert unknown.exit_code != 0 and "no patient" in unknown.output

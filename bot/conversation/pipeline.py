@@ -151,7 +151,7 @@ class Pipeline:
         flag = _worst(safety.red_flag(text), None if plain else _model_flag(seen))
         kind = said[0] if said else None
         if kind == "yes" and ctx.checkin and ctx.status == ACTIVE:
-            kind = None  # "yes" to a question, not a consent
+            kind, plain = None, True  # "yes" to a question, not a consent
         decision = self._compliance(kind, text, ctx, seen, flag, trust_model=not plain)
         if decision:
             return decision
