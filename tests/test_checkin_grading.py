@@ -96,3 +96,11 @@ def test_after_a_reminder_other_texts_go_the_normal_way(pipeline) -> None:  # no
     ctx = Context(status="active", language="en", reminder=AwaitingReply(1, 1, "Fri Jan 8"))
     assert pipeline.decide("hospice", ctx).topic == "hospice"
     assert pipeline.decide("C", ctx).topic == "scan_confirm"
+    r = pipeline.decide("R", ctx)
+    assert (r.topic, r.flag) == ("scan_reschedule", "reschedule")
+
+
+def test_check_starts_one_only_for_an_active_patient(pipeline) -> None:  # noqa: ANN001
+    started = pipeline.decide("chequeo", Context(status="active", language="en"))
+    assert started.language == "es" and started.body.startswith("NextSteps, chequeo semanal")
+    assert pipeline.decide("CHECK", Context(status="pending")).topic != "checkin"
