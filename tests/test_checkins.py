@@ -46,7 +46,7 @@ def test_a_full_weekly_check_in_by_text(setup):
     assert first["body"].startswith("NextSteps weekly check-in: 5 short questions.")
     assert "1/5" in first["body"] and "loose" in first["body"]
 
-    assert phone.text("2").startswith("2/5: Breathing or cough")
+    assert phone.text("2").startswith("2/5: How is your breathing or cough")
     assert phone.text("none").startswith("3/5: Any rash")
     assert phone.text("0").startswith("4/5: How is your energy")
     assert phone.text("one").startswith("5/5: Anything else")
@@ -178,7 +178,7 @@ def test_spanish_check_in(setup):
     tick_at(app, tm, FRIDAY_10AM + timedelta(minutes=1))
     (first,) = twilio.messages
     assert first["body"].startswith("NextSteps, chequeo semanal: 5 preguntas cortas.")
-    assert phone.text("tres").startswith("2/5: ¿Su respiracion o tos")
+    assert phone.text("tres").startswith("2/5: ¿Como esta su respiracion o su tos")
     assert phone.text("ninguna").startswith("3/5: ¿Tiene sarpullido")
     assert phone.text("igual").startswith("Por favor responda 0, 1, 2 o 3")  # no last week
     assert phone.text("0").startswith("4/5: ¿Como esta su energia?")

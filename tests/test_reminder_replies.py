@@ -21,7 +21,7 @@ from tests.checkin_helpers import (
 from tests.reminder_helpers import scan_at
 
 pytestmark = pytest.mark.usefixtures("now")
-CONFIRMED = "Thank you, your appointment Fri Jan 8 at 9:30 AM is confirmed."
+CONFIRMED = "Thank you, your appointment is confirmed: Fri Jan 8 at 9:30 AM."
 RESCHEDULE = "Thanks. Someone from your care team will call you to find a new time."
 
 
@@ -43,7 +43,7 @@ def test_c_confirms_and_r_asks_staff_to_call(reminded):
     make, app, twilio, runner, phone, _ = reminded
     make()
     (reminder,) = twilio.messages
-    assert reminder["body"].endswith("Reply C to confirm, R to change it, STOP to end.")
+    assert reminder["body"].endswith("Reply C to confirm, R to reschedule, STOP to end all texts.")
     assert phone.text("C").startswith(CONFIRMED)
     assert phone.text("r").startswith(RESCHEDULE)  # right after our "confirmed" reply too
     assert inbound_flags(app) == [("C", None), ("r", "reschedule")]
@@ -56,10 +56,11 @@ def test_spanish_c(reminded):
     make, _, twilio, _, phone, _ = reminded
     make("es")
     assert twilio.messages[0]["body"].endswith(
-        "Responda C para confirmar, R para cambiarla, ALTO para salir."
+        "Responda C para confirmar, R para reprogramar (cambiar la fecha), "
+        "ALTO para no recibir mas mensajes."
     )
     assert phone.text("c").startswith(
-        "Gracias, su cita del vie 8 ene a las 9:30 AM esta confirmada."
+        "Gracias, su cita esta confirmada: vie 8 ene a las 9:30 AM."
     )
 
 

@@ -123,7 +123,7 @@ def load_context(phone: str, patient: Patient | None, history: list[_Row] | None
 
 def _awaiting_reply(patient: Patient, history: list[_Row]) -> AwaitingReply | None:
     """The reminder a bare C or R answers: our newest text, if it is a recent reminder."""
-    # Our confirmation of a C ("Reply R if you need to change it") keeps the reminder open.
+    # Our confirmation of a C ("Reply R if you need to change the date") keeps the reminder open.
     ours = next((r for r in history if r.direction == OUTBOUND and r.topic != "scan_confirm"), None)
     hours = current_app.config["REMINDER_REPLY_HOURS"]
     if (
