@@ -6,11 +6,13 @@ Runs at start-up (a failure stops the app) and as `flask content check`.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from pathlib import Path
 
 from bot.conversation import compliance, safety
 from bot.conversation.matching import Matcher
 from bot.sms.segments import non_gsm_chars, segment_info
+from bot.timeutil import format_when
 from content import LANGUAGES, Content, ContentError, load_content
 
 # Every answer tells the patient where it comes from, e.g. "(Sources: WebMD, patient handout)".
@@ -29,6 +31,13 @@ SAMPLE = {
     "when": "Wed Sep 30 at 10:30 AM",
     "choices": "TREATMENT OPTIONS, PSEUDOPROGRESSION or SIDE EFFECTS",
 }
+# The longest date format_when writes: "miércoles 30 sep a las 10:30 AM" in Spanish.
+_LONGEST_WHEN = datetime(2026, 9, 30, 10, 30)
+
+
+def _sample(language: str) -> dict[str, str]:
+    """SAMPLE with the date as it is written in `language`."""
+    return dict(SAMPLE, when=format_when(_LONGEST_WHEN, "UTC", language))
 
 
 def lint(content: Content) -> list[str]:
@@ -73,7 +82,7 @@ def _lint_replies(content: Content) -> list[str]:
     problems, lang = [], content.language
     questions = sorted(content.questions, key=lambda q: len(q.text), reverse=True)[:2]
     for key, template in content.replies.items():
-        values = dict(SAMPLE)
+        values = _sample(lang)
         pick = "discreet" if key == "reminder_discreet" else "text"
         if key.startswith("reminder"):
             values["questions"] = " ".join(getattr(q, pick) for q in questions)
@@ -126,7 +135,7 @@ def _lint_checkins(content: Content) -> list[str]:
     checkins, lang = content.checkins, content.language
     if checkins is None:
         return ["checkins.yaml: not loaded"]
-    replies = {k: v.format(**SAMPLE) for k, v in checkins.replies.items()}
+    replies = {k: v.format(**_sample(lang)) for k, v in checkins.replies.items()}
     texts = {f"reply '{k}'": v for k, v in replies.items()}
     texts["intro + question 1"] = f"{replies['intro']} {checkins.questions[0].ask}"
     texts["call_today + done"] = f"{replies['call_today']} {replies['done']}"

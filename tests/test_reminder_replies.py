@@ -56,11 +56,11 @@ def test_spanish_c(reminded):
     make, _, twilio, _, phone, _ = reminded
     make("es")
     assert twilio.messages[0]["body"].endswith(
-        "Responda C para confirmar, R para reprogramar (cambiar la fecha), "
+        "Responda C para confirmar, R para reprogramar (otra fecha), "
         "ALTO para no recibir mas mensajes."
     )
     assert phone.text("c").startswith(
-        "Gracias, su cita esta confirmada: vie 8 ene a las 9:30 AM."
+        "Gracias, su cita esta confirmada: viernes 8 ene a las 9:30 AM."
     )
 
 
