@@ -29,6 +29,8 @@ class CheckinQuestion:
     thresholds: tuple[tuple[int, int], ...]  # (at least, grade), highest first; count only
     ask: str
     reask: str
+    # Words naming the symptom, every language: "no cough" / "sin diarrea" mean none.
+    symptoms: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,9 @@ def _words(data: dict, key: str, language: str) -> frozenset[str]:
     value = (data.get(key) or {}).get(language)
     if not isinstance(value, list) or not value:
         raise CheckinContentError(f"checkins.yaml: '{key}' must list words in {language}")
+    bad = [w for w in value if not isinstance(w, str)]  # YAML reads a bare no as False
+    if bad:
+        raise CheckinContentError(f"checkins.yaml: '{key}' ({language}): quote {bad}")
     return frozenset(" ".join(str(w).lower().split()) for w in value)
 
 
@@ -71,7 +76,18 @@ def _question(data: dict, language: str) -> CheckinQuestion:
         thresholds=tuple(sorted(((int(k), int(v)) for k, v in thresholds.items()), reverse=True)),
         ask=_text(data, "ask", where, language),
         reask=_text(data, "reask", where, language),
+        symptoms=_symptoms(data, where),
     )
+
+
+def _symptoms(data: dict, where: str) -> frozenset[str]:
+    """The symptom's names in all languages (an answer may mix them)."""
+    by_language = data.get("symptoms") or {}
+    if not isinstance(by_language, dict) or not all(
+        isinstance(v, list) for v in by_language.values()
+    ):
+        raise CheckinContentError(f"checkins.yaml, {where}: 'symptoms' must list words by language")
+    return frozenset(str(w).lower() for v in by_language.values() for w in v)
 
 
 def load_checkins(directory: Path, language: str) -> CheckinContent:

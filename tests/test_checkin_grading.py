@@ -39,6 +39,98 @@ def test_answers_are_understood(text, cc, value, trend) -> None:  # noqa: ANN001
     assert (reading.value, reading.trend) == (value, trend)
 
 
+SKIN, ENERGY = EN.questions[2], EN.questions[3]
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("una", 1),
+        ("uno", 1),
+        ("Una vez", 1),
+        ("one time", 1),
+        ("ni una", 0),
+        ("No, ni una", 0),
+        ("ni una vez", 0),
+        ("trece", 13),
+        ("veinte", 20),
+    ],
+)
+def test_una_and_uno_are_one_only_alone(text: str, value: int) -> None:
+    assert read_answer(text, STOOLS, ES).value == value
+
+
+@pytest.mark.parametrize(
+    "text", ["una zona grande", "tengo una erupcion en todo el cuerpo", "un poco mas de una"]
+)
+def test_una_inside_a_sentence_is_the_article_not_a_grade(text: str) -> None:
+    assert read_answer(text, SKIN, ES).value is None  # unclear: asked again, never 1
+
+
+@pytest.mark.parametrize(
+    ("text", "question", "cc"),
+    [
+        ("sin energia", ENERGY, ES),
+        ("sin fuerzas", ENERGY, ES),
+        ("nada de energia", ENERGY, ES),
+        ("no puedo bañarme", ENERGY, ES),
+        ("no muy bien", ENERGY, ES),
+        ("nada bien", ENERGY, ES),
+        ("no estoy bien", ENERGY, ES),
+        ("no muy cansada", ENERGY, ES),
+        ("no energy", ENERGY, EN),
+        ("not well", ENERGY, EN),
+        ("can't get dressed", ENERGY, EN),
+        ("not too tired", ENERGY, EN),
+        ("No, tengo tos", BREATHING, ES),  # "No (not fine), I have a cough"
+        ("no breath", BREATHING, EN),
+        ("no muy bien", STOOLS, ES),
+    ],
+)
+def test_a_negated_good_thing_is_unclear_never_none(text, question, cc) -> None:  # noqa: ANN001
+    reading = read_answer(text, question, cc)
+    assert (reading.value, reading.none, reading.trend) == (None, False, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "question", "cc"),
+    [
+        ("no cough", BREATHING, EN),
+        ("sin tos", BREATHING, ES),
+        ("no tengo diarrea", STOOLS, ES),
+        ("no hay diarrea", STOOLS, ES),
+        ("nada de picazon", SKIN, ES),
+        ("no estoy cansada", ENERGY, ES),
+        ("not tired", ENERGY, EN),
+        ("no rash", SKIN, ES),  # the other language's symptom word
+    ],
+)
+def test_a_negated_symptom_is_none(text, question, cc) -> None:  # noqa: ANN001
+    reading = read_answer(text, question, cc)
+    assert (reading.value, reading.none) == (0, True)
+
+
+@pytest.mark.parametrize(
+    ("text", "cc", "trend"),
+    [
+        ("no estoy mejor", ES, None),
+        ("no me siento mejor", ES, None),
+        ("no esta peor", ES, None),
+        ("not better", EN, None),
+        ("I don't feel better", EN, None),
+        ("ni mejor ni peor", ES, "same"),
+        ("neither better nor worse", EN, "same"),
+        ("sigo igual", ES, "same"),
+        ("ha empeorado", ES, "worse"),
+        ("un poquito mejor", ES, "better"),
+        ("no diarrhea but worse", EN, "worse"),  # the negation ends with its clause
+    ],
+)
+def test_a_negated_trend_is_unclear(text: str, cc, trend) -> None:  # noqa: ANN001
+    reading = read_answer(text, ENERGY, cc)
+    assert (reading.value, reading.trend, reading.none) == (None, trend, False)
+
+
 @pytest.mark.parametrize(
     ("extra", "expected"), [(0, 0), (1, 1), (3, 1), (4, 2), (6, 2), (7, 3), (12, 3)]
 )

@@ -122,7 +122,7 @@ def test_dates_in_spanish_do_not_depend_on_the_machine_locale() -> None:
 
 
 def test_spanish_days_are_written_in_full_and_stay_gsm_7() -> None:
-    """"mar 10 mar" read as "sea 10 sea": days in full, months short."""
+    """Days in full ("mar 10 mar" read as "sea 10 sea"), months short."""
     wednesday = format_when(datetime(2026, 9, 30, 14, 30), "UTC", "es")
     assert wednesday == "miércoles 30 sep a las 2:30 PM"
     assert segment_info(wednesday).encoding == "GSM-7"

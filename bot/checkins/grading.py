@@ -10,14 +10,22 @@ import re
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from bot.conversation.text import normalize, words
+from bot.conversation.text import negated, normalize, words
 from content.checkins import CheckinContent, CheckinQuestion
 
 SCALE_MAX = 3  # scale questions are 0-3, the grade itself
 COUNT_MAX = 40  # more loose stools a day than this is a typo, not an answer
 MAX_ANSWER_WORDS = 8  # a number inside a longer text is not read as the answer
 PLAIN_WORDS = 4  # "3", "three", "none", "a bit worse": a plain answer, nothing more
-_NO_PREFIX = frozenset({"no", "none", "sin", "nada", "ninguna", "ninguno", "zero", "cero"})
+# A short negation of the question's own symptom is "none": a negation word, at most one
+# linking word, then the symptom ("no cough", "no tengo diarrea", "nada de tos"). A negation
+# of anything else ("sin energia", "no muy bien", "no puedo bañarme") is unclear: re-asked.
+_NO_PREFIX = frozenset({"no", "not", "none", "sin", "nada", "ninguna", "ninguno", "zero", "cero"})
+_LINKS = frozenset({"tengo", "hay", "estoy", "de", "any"})
+# "No, tengo tos" is "No (I'm not fine), I have a cough": a "no" with its own punctuation.
+_NO_ALONE = re.compile(r"^\W*\w+\s*[,.;:!?-]", re.UNICODE)
+# "una"/"uno" are also the article "a" ("una zona grande"): 1 only as the whole answer.
+_ONE_ALONE = frozenset({"una", "uno", "una vez", "one time"})
 _DIGITS = re.compile(r"^\d{1,3}$")
 
 
@@ -41,11 +49,26 @@ class Reading:
     plain: bool = False  # nothing in the text but the answer (few words, all understood)
 
 
-def _trend_of(tokens: list[str], cc: CheckinContent) -> Trend | None:
+def _trend_of(tokens: list[str], cc: CheckinContent) -> tuple[Trend | None, bool]:
+    """The trend word in the answer (worse first), and whether a negation comes before it
+    ("no estoy mejor", "not better"): a negated trend is unclear, not its opposite."""
+    text = " ".join(tokens)
     for trend in Trend:
-        if any(t in cc.words[trend.value] for t in tokens):
-            return trend
-    return None
+        for i, token in enumerate(tokens):
+            if token in cc.words[trend.value]:
+                start = len(" ".join(tokens[: i + 1])) - len(token)
+                return trend, negated(text, start)
+    return None, False
+
+
+def _negates_symptom(text: str, tokens: list[str], question: CheckinQuestion) -> bool:
+    """'no cough', 'sin diarrea', 'no estoy cansada': see _NO_PREFIX."""
+    if not tokens or tokens[0] not in _NO_PREFIX or _NO_ALONE.match(text):
+        return False
+    rest = tokens[1:]
+    if len(rest) == 2 and rest[0] in _LINKS:
+        rest = rest[1:]
+    return len(rest) == 1 and rest[0] in question.symptoms
 
 
 def read_answer(
@@ -70,16 +93,19 @@ def _read(text: str, question: CheckinQuestion, cc: CheckinContent) -> Reading:
     for trend in Trend:
         if norm in cc.words[trend.value]:
             return Reading(trend=trend, plain=True)
+    if norm in _ONE_ALONE:
+        return Reading(1, plain=True)
     numbers = {int(t) for t in tokens if _DIGITS.match(t)}
     numbers |= {cc.numbers[t] for t in tokens if t in cc.numbers}
-    trend = _trend_of(tokens, cc)
+    trend, trend_negated = _trend_of(tokens, cc)
+    trend = None if trend_negated else trend
     plain = len(tokens) <= PLAIN_WORDS
     if len(numbers) == 1 and len(tokens) <= MAX_ANSWER_WORDS:
         value = numbers.pop()
         top = SCALE_MAX if question.kind == "scale" else COUNT_MAX
         return Reading(value, trend, plain=plain) if value <= top else Reading(trend=trend)
-    if not numbers and trend is None and tokens and tokens[0] in _NO_PREFIX and len(tokens) <= 3:
-        return Reading(0, none=True, plain=True)  # "no cough", "sin diarrea"
+    if not numbers and not trend_negated and _negates_symptom(text, tokens, question):
+        return Reading(0, none=True, plain=True)
     return Reading(trend=trend, plain=plain and trend is not None)
 
 
