@@ -3,6 +3,8 @@ the pipeline reads it only after STOP and the red-flag checks."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from bot.checkins.conversation import OpenCheckin
@@ -190,6 +192,19 @@ def test_after_a_reminder_other_texts_go_the_normal_way(pipeline) -> None:  # no
     assert pipeline.decide("C", ctx).topic == "scan_confirm"
     r = pipeline.decide("R", ctx)
     assert (r.topic, r.flag) == ("scan_reschedule", "reschedule")
+
+
+def test_yes_after_a_reminder_is_a_c_but_a_pending_patients_yes_is_the_opt_in(pipeline) -> None:  # noqa: ANN001
+    from bot.conversation.pipeline import AwaitingReply
+
+    reminder = AwaitingReply(1, 1, "Fri Jan 8")
+    active = Context(status="active", language="en", reminder=reminder)
+    assert pipeline.decide("yes", active).topic == "scan_confirm"
+    assert pipeline.decide("si", replace(active, language="es")).topic == "scan_confirm"
+    pending = pipeline.decide("YES", replace(active, status="pending"))
+    assert (pending.topic, pending.consent, pending.new_status) == ("yes", "opt_in", "active")
+    assert pipeline.decide("STOP", active).topic == "stop"
+    assert pipeline.decide("yes, I can't breathe", active).topic == "urgent"
 
 
 def test_check_starts_one_only_for_an_active_patient(pipeline) -> None:  # noqa: ANN001

@@ -64,6 +64,31 @@ def test_spanish_c(reminded):
     )
 
 
+@pytest.mark.parametrize(
+    ("language", "text", "reply"),
+    [
+        ("en", "yes", CONFIRMED),
+        ("en", "Yes please", CONFIRMED),
+        ("es", "Sí", "Gracias, su cita esta confirmada: viernes 8 ene"),
+        ("es", "si claro", "Gracias, su cita esta confirmada: viernes 8 ene"),
+    ],
+)
+def test_yes_after_a_reminder_confirms_it(reminded, language: str, text: str, reply: str):
+    """YES / SI is the most natural answer to a reminder: a C, not "nothing to confirm"."""
+    make, app, _, runner, phone, _ = reminded
+    pid = make(language)
+    assert phone.text(text).startswith(reply)
+    assert inbound_flags(app) == [(text, None)]
+    assert [r["kind"] for r in show(runner)["scan_confirmations"]] == ["confirmed"]
+    assert patient_status(app, pid) == "active"
+
+
+def test_yes_without_a_reminder_is_still_nothing_to_confirm(twilio_app, phone, runner):
+    active_patient(twilio_app)
+    assert not phone.text("yes").startswith(CONFIRMED)
+    assert show(runner)["scan_confirmations"] == []
+
+
 def test_c_means_nothing_special_unless_our_last_text_was_a_recent_reminder(
     twilio_app, phone, runner
 ):

@@ -150,8 +150,11 @@ class Pipeline:
         plain = self._plain_answer(text, ctx)
         flag = _worst(safety.red_flag(text), None if plain else _model_flag(seen))
         kind = said[0] if said else None
-        if kind == "yes" and ctx.checkin and ctx.status == ACTIVE:
-            kind, plain = None, True  # "yes" to a question, not a consent
+        # An active patient's YES answers our question or reminder (C); a pending one's is
+        # the opt-in, always.
+        yes = kind == "yes" and ctx.status == ACTIVE and bool(ctx.checkin or ctx.reminder)
+        if yes:
+            kind, plain = None, True
         decision = self._compliance(kind, text, ctx, seen, flag, trust_model=not plain)
         if decision:
             return decision
@@ -162,7 +165,7 @@ class Pipeline:
             return Decision(topic, None, flag=_flag_for(flag), why=_why(flag))
         if flag:
             return self._alarm_in_checkin(self._alarm(flag, ctx), ctx)
-        decision = self._reminder_reply(text, ctx) or self._checkin(text, ctx)
+        decision = self._reminder_reply(text, ctx, yes) or self._checkin(text, ctx)
         if decision:
             return decision
         if hit:
@@ -283,12 +286,12 @@ class Pipeline:
                 return lang
         return None
 
-    def _reminder_reply(self, text: str, ctx: Context) -> Decision | None:
-        """C or R, only while our last text is a recent reminder."""
+    def _reminder_reply(self, text: str, ctx: Context, yes: bool = False) -> Decision | None:
+        """C or R (a YES is a C), only while our last text is a recent reminder."""
         if ctx.reminder is None:
             return None
         why = Why("keyword", (normalize(text)[:10],))
-        if self._command(text, ctx, "confirm_words"):
+        if yes or self._command(text, ctx, "confirm_words"):
             cc = self.content.in_language(ctx.language).checkins
             body = cc.replies["confirmed"].format(when=ctx.reminder.when, **self._fill())
             return Decision(
