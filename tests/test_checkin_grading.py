@@ -157,7 +157,9 @@ def pipeline(app):  # noqa: ANN001, ANN201
 OPEN = OpenCheckin(id=1, step=0, reasked=False)
 
 
-@pytest.mark.parametrize("text", ["no", "none", "better", "not really", "mejor"])
+@pytest.mark.parametrize(
+    "text", ["no", "none", "better", "not really", "mejor", "not better", "no estoy mejor"]
+)
 def test_a_bare_answer_is_neither_an_opt_out_nor_an_alarm(pipeline, text: str) -> None:  # noqa: ANN001
     decision = pipeline.decide(text, Context(status="active", language="en", checkin=OPEN))
     assert decision.topic == "checkin" and decision.new_status is None and decision.flag is None

@@ -191,6 +191,36 @@ def test_spanish_check_in(setup):
     assert phone.text("CHEQUEO").startswith("NextSteps, chequeo semanal")
 
 
+def test_spanish_answers_that_negate_something_good_are_asked_again(setup):
+    """Spanish review: "ni una" is none; "una zona grande", "no estoy mejor" and "no estoy
+    bien" are unclear (asked again), never none or 1; question 5 asks for NADA (not NO:
+    "No mas" would be an opt-out)."""
+    app, twilio, runner, phone, tm = setup
+    pid = active_patient(app, language="es")
+    switch_on(runner)
+    tick_at(app, tm, FRIDAY_10AM + timedelta(minutes=1))
+    assert phone.text("Ni una").startswith("2/5: ¿Como esta su respiracion")
+    assert phone.text("no estoy mejor").startswith("Por favor responda 0, 1, 2 o 3: 0 si respira")
+    assert phone.text("0").startswith("3/5: ¿Tiene sarpullido")
+    reask = phone.text("una zona grande")
+    assert reask.startswith("Por favor responda 0, 1, 2 o 3: 0 si no tiene sarpullido")
+    assert phone.text("2").startswith("Por favor llame hoy a su equipo médico")
+    assert phone.text("no estoy bien").startswith("Por favor responda 0, 1, 2 o 3: 0 si su energia")
+    last = phone.text("1")
+    assert last.startswith("5/5:") and last.endswith("o responda NADA.")
+    assert phone.text("Nada").startswith("Gracias, eso es todo por esta semana.")
+    (row,) = checkins(app, pid)
+    assert row.status == "completed" and patient_status(app, pid) == "active"
+    assert [(a.value, a.grade) for a in row.answers] == [
+        (0, 0),
+        (0, 0),
+        (2, 2),
+        (1, 1),
+        (None, None),
+    ]
+    assert [flag for _, flag in inbound_flags(app)].count("checkin") == 1  # the grade 2 only
+
+
 def test_check_ins_respect_quiet_hours(setup):
     app, twilio, runner, phone, tm = setup
     pid = active_patient(app)

@@ -78,7 +78,7 @@ def read_answer(
     that, in `others` ("mejor" in an English check-in). Unclear: value and trend None."""
     reading = _read(text, question, cc)
     for other in others:
-        if reading.value is not None or reading.trend is not None:
+        if reading.value is not None or reading.trend is not None or reading.plain:
             break
         # Only the other language's words, not its numbers: "once" is 11 in Spanish.
         reading = _read(text, question, replace(other, numbers={}))
@@ -106,7 +106,8 @@ def _read(text: str, question: CheckinQuestion, cc: CheckinContent) -> Reading:
         return Reading(value, trend, plain=plain) if value <= top else Reading(trend=trend)
     if not numbers and not trend_negated and _negates_symptom(text, tokens, question):
         return Reading(0, none=True, plain=True)
-    return Reading(trend=trend, plain=plain and trend is not None)
+    # "no estoy mejor" is understood as unclear (asked again), not free text for the model.
+    return Reading(trend=trend, plain=plain and (trend is not None or trend_negated))
 
 
 def grade(question: CheckinQuestion, value: int | None) -> int | None:
