@@ -205,7 +205,7 @@ def test_the_text_is_short_plain_and_names_the_program_and_local_time(app):
             info = segment_info(row.body)
             assert info.encoding == "GSM-7" and info.segments <= 2, row.body
             assert row.body.startswith("NextSteps: your PET scan is Tue Jan 12 at 9:30 AM.")
-            assert row.body.endswith("Reply C to confirm, R to reschedule, STOP to end all texts.")
+            assert row.body.endswith("Reply C to confirm, R to reschedule, STOP to opt out.")
 
 
 def test_discreet_text_never_says_scan_cancer_or_immunotherapy(app):

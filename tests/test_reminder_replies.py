@@ -43,7 +43,7 @@ def test_c_confirms_and_r_asks_staff_to_call(reminded):
     make, app, twilio, runner, phone, _ = reminded
     make()
     (reminder,) = twilio.messages
-    assert reminder["body"].endswith("Reply C to confirm, R to reschedule, STOP to end all texts.")
+    assert reminder["body"].endswith("Reply C to confirm, R to reschedule, STOP to opt out.")
     assert phone.text("C").startswith(CONFIRMED)
     assert phone.text("r").startswith(RESCHEDULE)  # right after our "confirmed" reply too
     assert inbound_flags(app) == [("C", None), ("r", "reschedule")]
