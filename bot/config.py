@@ -209,6 +209,10 @@ def _reminder_settings(env: Mapping[str, str]) -> dict:
         "REMINDER_MAX_PER_DAY": _int(env, "REMINDER_MAX_PER_DAY", 1, low=1),
         "REMINDER_MAX_PER_WEEK": _int(env, "REMINDER_MAX_PER_WEEK", 3, low=1),
         "REMINDER_GRACE_MINUTES": _int(env, "REMINDER_GRACE_MINUTES", 120, low=1),
+        # Check-ins: an open one with no reply this long is missed; a bare C or R answers a
+        # reminder only this long after it was sent.
+        "CHECKIN_ANSWER_HOURS": _int(env, "CHECKIN_ANSWER_HOURS", 24, low=1),
+        "REMINDER_REPLY_HOURS": _int(env, "REMINDER_REPLY_HOURS", 72, low=1),
         "SEND_RATE_PER_SECOND": _float(env, "SEND_RATE_PER_SECOND", 1.0),
         "SEND_CONCURRENCY": _int(env, "SEND_CONCURRENCY", 16, low=1),
         "SEND_MAX_ATTEMPTS": _int(env, "SEND_MAX_ATTEMPTS", 5, low=1),

@@ -6,19 +6,22 @@ Runs at start-up (a failure stops the app) and as `flask content check`.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from pathlib import Path
 
 from bot.conversation import compliance, safety
 from bot.conversation.matching import Matcher
 from bot.sms.segments import non_gsm_chars, segment_info
+from bot.timeutil import format_when
 from content import LANGUAGES, Content, ContentError, load_content
 
 # Every answer tells the patient where it comes from, e.g. "(Sources: WebMD, patient handout)".
 SOURCE_TAG = re.compile(r"\((Sources?|Fuentes?): [^()]+\)$")
 MAX_SEGMENTS = 2  # a topic's first part and its MORE part: 306 GSM-7 characters each
-# A reminder with one question fits one segment in English; Spanish runs about a fifth
-# longer and gets two (still the 2-segment limit of every text).
-REMINDER_TARGET_SEGMENTS = {"en": 1, "es": 2}
+# A reminder with one question must fit the 2-segment limit of every text. (It fitted one
+# segment in English until reminders asked for C/R: the reply footer is worth a segment.
+# bot.reminders.message still adds a second question only when that fits one segment.)
+REMINDER_TARGET_SEGMENTS = {"en": 2, "es": 2}
 
 # Values that fill the templates when we measure them: long but realistic.
 SAMPLE = {
@@ -28,6 +31,13 @@ SAMPLE = {
     "when": "Wed Sep 30 at 10:30 AM",
     "choices": "TREATMENT OPTIONS, PSEUDOPROGRESSION or SIDE EFFECTS",
 }
+# The longest date format_when writes: "miércoles 30 sep a las 10:30 AM" in Spanish.
+_LONGEST_WHEN = datetime(2026, 9, 30, 10, 30)
+
+
+def _sample(language: str) -> dict[str, str]:
+    """SAMPLE with the date as it is written in `language`."""
+    return dict(SAMPLE, when=format_when(_LONGEST_WHEN, "UTC", language))
 
 
 def lint(content: Content) -> list[str]:
@@ -36,6 +46,7 @@ def lint(content: Content) -> list[str]:
     for language in LANGUAGES:
         version = content.in_language(language)
         problems += _lint_topics(version) + _lint_replies(version) + _lint_questions(version)
+        problems += _lint_checkins(version)
     return problems + _lint_keywords(content)
 
 
@@ -71,7 +82,7 @@ def _lint_replies(content: Content) -> list[str]:
     problems, lang = [], content.language
     questions = sorted(content.questions, key=lambda q: len(q.text), reverse=True)[:2]
     for key, template in content.replies.items():
-        values = dict(SAMPLE)
+        values = _sample(lang)
         pick = "discreet" if key == "reminder_discreet" else "text"
         if key.startswith("reminder"):
             values["questions"] = " ".join(getattr(q, pick) for q in questions)
@@ -115,6 +126,33 @@ def _lint_keywords(content: Content) -> list[str]:
             problems.append(f"keyword {keyword!r} ({topic_id}) is taken by the red-flag check")
         elif matcher.keyword(keyword) != topic_id:
             problems.append(f"keyword {keyword!r} does not reach topic {topic_id}")
+    return problems
+
+
+def _lint_checkins(content: Content) -> list[str]:
+    """Every check-in text as it is sent, alone or joined: the intro with the first question,
+    "call your care team today" with the next question or the closing words."""
+    checkins, lang = content.checkins, content.language
+    if checkins is None:
+        return ["checkins.yaml: not loaded"]
+    replies = {k: v.format(**_sample(lang)) for k, v in checkins.replies.items()}
+    texts = {f"reply '{k}'": v for k, v in replies.items()}
+    texts["intro + question 1"] = f"{replies['intro']} {checkins.questions[0].ask}"
+    texts["call_today + done"] = f"{replies['call_today']} {replies['done']}"
+    for q in checkins.questions:
+        texts[f"question '{q.id}'"] = q.ask
+        texts[f"question '{q.id}', reask"] = q.reask
+        texts[f"call_today + question '{q.id}'"] = f"{replies['call_today']} {q.ask}"
+    problems = [
+        p
+        for where, text in texts.items()
+        for p in _text_problems(f"checkins.yaml, {where} ({lang})", text)
+    ]
+    # An answer word or command must never be read as STOP/START/HELP or a red flag first.
+    for group in (*checkins.words.values(), *checkins.commands.values()):
+        for word in sorted(group):
+            if compliance.classify(word) or safety.red_flag(word):
+                problems.append(f"checkins.yaml ({lang}): {word!r} is taken by an earlier step")
     return problems
 
 

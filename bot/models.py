@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.extensions import db
-from bot.patients.status import PatientStatus, ReminderStatus, ScanStatus
+from bot.patients.status import CheckinStatus, PatientStatus, ReminderStatus, ScanStatus
 from bot.timeutil import utcnow  # the one clock; imported from here by many modules
 
 # Status values live in bot.patients.status (StrEnum); these names are kept for brevity.
@@ -258,3 +258,93 @@ class RateLimitCounter(db.Model):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
     expires_at: Mapped[float] = mapped_column(Float, index=True)
+
+
+class CheckinSchedule(db.Model):
+    """A patient's weekly symptom check-in: local weekday and time, set by staff."""
+
+    __tablename__ = "checkin_schedules"
+
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), primary_key=True
+    )
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    weekday: Mapped[int] = mapped_column(Integer)  # 0 = Monday, in the patient's zone
+    local_time: Mapped[str] = mapped_column(String(5))  # "10:00"
+    # The next moment the clock starts one (UTC); moved on atomically when it is taken.
+    next_due_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True, index=True)
+    note: Mapped[str | None] = mapped_column(String(200), nullable=True)  # the last skip
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class Checkin(db.Model):
+    """One check-in conversation: the questions asked one at a time and where it stands."""
+
+    __tablename__ = "checkins"
+    __table_args__ = (Index("ix_checkins_status_prompt", "status", "last_prompt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    )
+    source: Mapped[str] = mapped_column(String(12))  # "clock" (weekly) or "patient" (CHECK)
+    status: Mapped[str] = mapped_column(String(12), default=CheckinStatus.OPEN)
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    step: Mapped[int] = mapped_column(Integer, default=0)  # index of the question waiting
+    reasked: Mapped[bool] = mapped_column(Boolean, default=False)  # this question re-asked
+    started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_prompt_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+    answers: Mapped[list[CheckinAnswer]] = relationship(
+        back_populates="checkin", cascade="all, delete-orphan", order_by="CheckinAnswer.id"
+    )
+
+
+class CheckinAnswer(db.Model):
+    """The patient's answer to one question: the words, what we read, the grade."""
+
+    __tablename__ = "checkin_answers"
+    __table_args__ = (UniqueConstraint("checkin_id", "question", name="uq_checkin_question"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    checkin_id: Mapped[int] = mapped_column(
+        ForeignKey("checkins.id", ondelete="CASCADE"), index=True
+    )
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    )
+    question: Mapped[str] = mapped_column(String(24))  # stools, breathing, skin, energy, other
+    text: Mapped[str] = mapped_column(Text, default="")  # the patient's words (PHI)
+    value: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    grade: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    trend: Mapped[str | None] = mapped_column(String(8), nullable=True)  # worse, same, better
+    escalation: Mapped[str | None] = mapped_column(String(16), nullable=True)  # urgent, today
+    message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("messages.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    checkin: Mapped[Checkin] = relationship(back_populates="answers")
+
+
+class ScanReply(db.Model):
+    """A patient's C (confirm) or R (reschedule) answer to a reminder."""
+
+    __tablename__ = "scan_replies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    )
+    scan_id: Mapped[int | None] = mapped_column(
+        ForeignKey("scans.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    reminder_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reminders.id", ondelete="SET NULL"), nullable=True
+    )
+    kind: Mapped[str] = mapped_column(String(12))  # confirmed / reschedule
+    message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("messages.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

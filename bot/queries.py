@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, or_, select
 
 from bot.extensions import db
-from bot.models import SCHEDULED, ConsentEvent, Message, Patient, Scan
+from bot.models import SCHEDULED, Checkin, ConsentEvent, Message, Patient, Scan
 
 
 def patient_by_phone(phone: str) -> Patient | None:
@@ -50,3 +50,17 @@ def upcoming_scan(patient: Patient, now: datetime) -> Scan | None:
         .order_by(Scan.scheduled_at)
         .limit(1)
     ).first()
+
+
+def checkin_prompts_since(patient_id: int, since: datetime) -> list[datetime]:
+    """When the clock texted the patient a check-in's first question (they count toward
+    the reminder caps; CHECK and the answers to the patient's own replies do not)."""
+    return list(
+        db.session.scalars(
+            select(Checkin.started_at).where(
+                Checkin.patient_id == patient_id,
+                Checkin.source == "clock",
+                Checkin.started_at >= since,
+            )
+        )
+    )

@@ -26,13 +26,14 @@ def to_utc(local_naive: datetime, tz: str) -> datetime:
     return aware.astimezone(UTC).replace(tzinfo=None)
 
 
-# Spanish day and month names, written the GSM-7 way (no accents on a, i, o, u).
-_DAYS_ES = ("lun", "mar", "mie", "jue", "vie", "sab", "dom")
+# Spanish day and month names, written the GSM-7 way (no accents on a, i, o, u; é is
+# GSM-7). Days in full: "mar" alone is also Tuesday, March and the sea.
+_DAYS_ES = ("lunes", "martes", "miércoles", "jueves", "viernes", "sabado", "domingo")
 _MONTHS_ES = ("ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic")
 
 
 def format_when(utc_naive: datetime, tz: str, language: str | None = None) -> str:
-    """'Tue Jan 12 at 9:30 AM' ('mar 12 ene a las 9:30 AM' in Spanish): short, unambiguous
+    """'Tue Jan 12 at 9:30 AM' ('martes 12 ene a las 9:30 AM' in Spanish): short, unambiguous
     on an old phone, GSM-7 only. Independent of the machine's locale."""
     local = to_local(utc_naive, tz)
     hour = local.strftime("%I").lstrip("0") or "12"

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import yaml
 
+from content.checkins import CheckinContent, CheckinContentError, load_checkins
+
 CONTENT_DIR = Path(__file__).resolve().parent
 # The languages patients read; every text exists in each. English is the default.
 LANGUAGES = ("en", "es")
@@ -107,6 +109,8 @@ class Content:
     # Free-text cues for service topics (e.g. next_scan: "when is my next scan").
     service_cues: dict[str, dict[str, float]] = field(default_factory=dict)
     language: str = DEFAULT_LANGUAGE
+    # The weekly symptom check-in (checkins.yaml): questions, answer words, replies.
+    checkins: CheckinContent | None = None
     # The same content in the other languages (filled by load_content).
     twins: dict[str, Content] = field(default_factory=dict, compare=False, repr=False)
 
@@ -271,7 +275,17 @@ def _load_language(
         menu_keywords={str(k): str(v) for k, v in menu_keywords.items()},
         service_cues=service_cues,
         language=language,
+        checkins=_checkins(directory, language),
     )
+
+
+def _checkins(directory: Path, language: str) -> CheckinContent:
+    try:
+        return load_checkins(directory, language)
+    except FileNotFoundError:
+        raise ContentError("checkins.yaml: file is missing") from None
+    except (CheckinContentError, yaml.YAMLError) as exc:
+        raise ContentError(str(exc)) from None
 
 
 def _service_cues(raw: dict) -> dict[str, dict[str, float]]:

@@ -17,6 +17,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 from sqlalchemy.exc import IntegrityError
 
+from bot.checkins.schedule import start_due
 from bot.extensions import db
 from bot.logs import log_event
 from bot.models import ClockTick, utcnow
@@ -60,10 +61,14 @@ def tick(now: datetime | None = None, leading: Callable[[], bool] | None = None)
     missed = skip_missed(at)
     db.session.commit()
     stats = dispatch(now, leading or _always, lambda t: _heartbeat(t, "running: sending"))
+    # Check-ins after reminders: a reminder due now counts toward the caps first.
+    checkins = start_due(at)
     staff = resend_due(at)  # staff texts Twilio refused for now, or never answered
     nightly = run_nightly(now or utcnow())
-    detail = f"rhythm_booked={booked} missed={missed} staff_retried={staff} {stats.summary()}"
-    detail = detail.strip()
+    detail = (
+        f"rhythm_booked={booked} missed={missed} staff_retried={staff} {stats.summary()} "
+        f"{checkins.summary()}"
+    ).strip()
     if nightly:
         detail += f" {nightly}"
     _heartbeat(now or utcnow(), detail)

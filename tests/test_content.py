@@ -52,6 +52,14 @@ def test_a_keyword_shadowed_by_stop_fails_the_check(content_copy: Path) -> None:
     assert any("'quit'" in p and "STOP" in p for p in problems)
 
 
+def test_a_bare_no_in_an_answer_list_is_refused(content_copy: Path) -> None:
+    """YAML reads an unquoted no as False: "no" would silently stop being understood."""
+    path = content_copy / "checkins.yaml"
+    path.write_text(path.read_text().replace('[none, "no",', "[none, no,", 1))
+    with pytest.raises(ContentError, match="quote"):
+        load_content(content_copy)
+
+
 def test_a_missing_topic_file_stops_loading(content_copy: Path) -> None:
     (content_copy / "topics" / "works.yaml").unlink()
     with pytest.raises(ContentError, match="works"):

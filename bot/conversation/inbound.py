@@ -13,9 +13,12 @@ from flask import current_app
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from bot.checkins import store as checkins
+from bot.checkins.conversation import OpenCheckin
 from bot.conversation.pipeline import (
     FLAG_SELF_HARM,
     FLAG_URGENT,
+    AwaitingReply,
     Context,
     Decision,
     Pipeline,
@@ -28,12 +31,18 @@ from bot.models import (
     ACTIVE,
     INBOUND,
     OUTBOUND,
+    PAUSED,
+    STOPPED,
     Message,
     Patient,
+    Reminder,
+    Scan,
     utcnow,
 )
 from bot.patients.consent import set_status_by_text
+from bot.patients.status import CheckinStatus
 from bot.queries import patient_by_phone, upcoming_scan
+from bot.reminders.answers import record_reply
 from bot.timeutil import format_when
 
 
@@ -52,6 +61,7 @@ class HistoryRow:
     body: str
     created_at: datetime
     is_reply: bool
+    reminder_id: int | None = None
 
 
 # The hot path's statements, built once (Core: no ORM unit of work per text).
@@ -63,6 +73,7 @@ _HISTORY = (
         _MESSAGES.c.body,
         _MESSAGES.c.created_at,
         _MESSAGES.c.reply_to_id.is_not(None),
+        _MESSAGES.c.reminder_id,
     )
     .where(_MESSAGES.c.phone == bindparam("phone"))
     .order_by(_MESSAGES.c.id.desc())
@@ -89,11 +100,14 @@ def load_context(
         if scan:
             when = format_when(scan.scheduled_at, patient.timezone, patient.language)
             next_scan = (scan.kind, when)
+    talking = patient is not None and patient.status in (ACTIVE, PAUSED)
     return context_from(
         history,
         status=patient.status if patient else None,
         language=patient.language if patient else None,
         next_scan=next_scan,
+        checkin=checkins.state_of(patient) if talking else None,
+        reminder=_awaiting_reply(patient, history) if talking else None,
     )
 
 
@@ -102,6 +116,8 @@ def context_from(
     status: str | None,
     language: str | None,
     next_scan: tuple[str, str] | None,
+    checkin: OpenCheckin | None = None,
+    reminder: AwaitingReply | None = None,
 ) -> Context:
     """The Context of a thread, newest row first (the webhook's, and the simulator's)."""
     content_topics = get_pipeline().content.topics
@@ -123,7 +139,28 @@ def context_from(
         more_sent=more_sent,
         next_scan=next_scan,
         last_was_ours=bool(history) and history[0].direction == OUTBOUND,
+        checkin=checkin,
+        reminder=reminder,
     )
+
+
+def _awaiting_reply(patient: Patient, history: list[HistoryRow]) -> AwaitingReply | None:
+    """The reminder a bare C or R answers: our newest text, if it is a recent reminder."""
+    # Our confirmation of a C ("Reply R if you need to change the date") keeps the reminder open.
+    ours = next((r for r in history if r.direction == OUTBOUND and r.topic != "scan_confirm"), None)
+    hours = current_app.config["REMINDER_REPLY_HOURS"]
+    if (
+        ours is None
+        or ours.reminder_id is None
+        or ours.created_at < utcnow() - timedelta(hours=hours)
+    ):
+        return None
+    reminder = db.session.get(Reminder, ours.reminder_id)
+    scan = db.session.get(Scan, reminder.scan_id) if reminder and reminder.scan_id else None
+    if scan is None:
+        return None
+    when = format_when(scan.scheduled_at, patient.timezone, patient.language)
+    return AwaitingReply(reminder.id, scan.id, when)
 
 
 def preview(phone: str, body: str) -> Decision:
@@ -215,13 +252,18 @@ def handle_inbound(phone: str, body: str, sid: str, replayed: Replayed | None = 
 def _reply_unless_looping(
     decision: Decision, history: list[HistoryRow], body: str, replayed: Replayed | None
 ) -> tuple[str | None, bool]:
-    """The reply to send, and whether the loop guard muted it. Consent confirmations always
-    go out (once). A red flag still gets its reply when a frightened patient texts fast,
-    but not when the same text repeats (an auto-responder)."""
+    """The reply to send, and whether the loop guard muted it. Consent confirmations and
+    answers within an open check-in always go out. A red flag still gets its reply when a
+    frightened patient texts fast, but not when the same text repeats (an auto-responder)."""
     looping = None if replayed else _looping(history, body)
     reply = replayed.reply if replayed and replayed.answered else decision.body
     urgent = decision.flag in (FLAG_URGENT, FLAG_SELF_HARM)
-    muted = decision.consent is None and (looping == "repeat" or bool(looping and not urgent))
+    # A check-in is a quick exchange where "0", "0", "0" is normal, and it ends by itself
+    # after five questions (starting one with CHECK is not exempt).
+    answering = decision.checkin is not None and decision.checkin.checkin_id is not None
+    if decision.consent is not None or answering:
+        return reply, False
+    muted = looping == "repeat" or bool(looping and not urgent)
     return (None if muted else reply), muted
 
 
@@ -268,11 +310,25 @@ def _record(
             update(Message).where(Message.id == inbound_id).values(patient_id=new_patient.id)
         )
         row["patient_id"] = new_patient.id
+    if new_patient is not None:
+        _follow_up(decision, new_patient, row["body"], inbound_id)
     if reply:
         reply_row = {**row, "direction": OUTBOUND, "body": reply, "flag": None}
         db.session.execute(
             _INSERT_REPLY, {**reply_row, "status": "replied", "reply_to_id": inbound_id}
         )
+
+
+def _follow_up(decision: Decision, patient: Patient, body: str, inbound_id: int) -> None:
+    """What the text does beyond the reply: a check-in turn, a C/R answer to a reminder;
+    an opt-out ends an open check-in."""
+    now = utcnow()
+    if decision.new_status == STOPPED:
+        checkins.close_open(patient.id, CheckinStatus.CANCELLED, now)
+    if decision.checkin is not None:
+        checkins.apply(decision.checkin, patient, body, inbound_id, decision.language, now)
+    if decision.scan_reply is not None:
+        record_reply(patient, decision.scan_reply, inbound_id)
 
 
 def _twins_reply(sid: str) -> str | None:

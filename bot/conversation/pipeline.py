@@ -15,18 +15,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from bot.checkins import conversation as checkin
+from bot.checkins.grading import Escalation, read_answer
 from bot.conversation import compliance, language, safety
 from bot.conversation.matching import Matcher
 from bot.conversation.text import normalize, words
 from bot.conversation.understanding.features import emoji_tokens
 from bot.conversation.understanding.model import Classifier, Prediction, default_classifier
 from bot.models import ACTIVE, PENDING, STOPPED
-from bot.patients.status import ConsentKind
-from content import DEFAULT_LANGUAGE, Content
+from bot.patients.status import ConsentKind, ScanReplyKind
+from content import DEFAULT_LANGUAGE, LANGUAGES, Content
+from content.checkins import CheckinContent
 
 # Flags shown in the staff inbox.
 FLAG_URGENT, FLAG_SELF_HARM, FLAG_UNANSWERED = "urgent", "self_harm", "unanswered"
 FLAG_BEREAVEMENT, FLAG_PROGNOSIS = "bereavement", "prognosis"
+# A check-in answer to look at today (grade 2, worse two weeks running, words in "anything
+# else"), and a patient's R after a reminder (a staff task: call to find a new time).
+FLAG_CHECKIN, FLAG_RESCHEDULE = "checkin", "reschedule"
 
 # Decision values of the linear classifier (0 is its own boundary). Urgent and stop are
 # read on the cautious side: missing an emergency is far worse than a false alarm.
@@ -48,6 +54,18 @@ class Context:
     next_scan: tuple[str, str] | None = None  # (kind, local date/time text)
     last_was_ours: bool = False  # the newest message in the thread is one we sent
     language: str | None = None  # the patient's language (None: not known yet)
+    checkin: checkin.OpenCheckin | None = None  # a check-in waiting for an answer
+    # Our last text was a reminder, recently: a bare C or R answers it.
+    reminder: AwaitingReply | None = None
+
+
+@dataclass(frozen=True)
+class AwaitingReply:
+    """The reminder a C or R would answer."""
+
+    reminder_id: int
+    scan_id: int | None
+    when: str  # the scan's local date and time, as the patient reads it
 
 
 @dataclass(frozen=True)
@@ -73,6 +91,9 @@ class Decision:
     why: Why = Why("none")
     language: str = DEFAULT_LANGUAGE  # the language of the reply
     new_language: str | None = None  # the patient's language, when this text changed it
+    checkin: checkin.Turn | None = None  # what this text does to a check-in
+    # C or R after a reminder: what the patient said, and which reminder it answers.
+    scan_reply: tuple[ScanReplyKind, AwaitingReply] | None = None
 
 
 @dataclass
@@ -107,7 +128,9 @@ class Pipeline:
         long_enough = len(normalize(text).split()) >= language.MIN_WORDS_TO_REMEMBER
         remember = switch_to or (detected if long_enough else None)
         changed = remember if remember and remember != ctx.language else None
-        return replace(decision, language=reply_in, new_language=changed)
+        # A check-in goes on in the language it started in.
+        lang = decision.language if decision.topic == "checkin" else reply_in
+        return replace(decision, language=lang, new_language=changed)
 
     def _decide(
         self,
@@ -122,8 +145,17 @@ class Pipeline:
                 "language", self.render("language_set", ctx.language), why=Why("keyword")
             )
         seen = self.classifier.predict(text)
-        flag = _worst(safety.red_flag(text), _model_flag(seen))
-        decision = self._compliance(said[0] if said else None, text, ctx, seen, flag)
+        # A bare answer to a check-in question ("3", "none", "better") is outside what the
+        # classifier learnt from: only the rules read it for STOP and red flags.
+        plain = self._plain_answer(text, ctx)
+        flag = _worst(safety.red_flag(text), None if plain else _model_flag(seen))
+        kind = said[0] if said else None
+        # An active patient's YES answers our question or reminder (C); a pending one's is
+        # the opt-in, always.
+        yes = kind == "yes" and ctx.status == ACTIVE and bool(ctx.checkin or ctx.reminder)
+        if yes:
+            kind, plain = None, True
+        decision = self._compliance(kind, text, ctx, seen, flag, trust_model=not plain)
         if decision:
             return decision
         if ctx.status == STOPPED:
@@ -132,7 +164,10 @@ class Pipeline:
             topic = "urgent" if alarm else "silenced"
             return Decision(topic, None, flag=_flag_for(flag), why=_why(flag))
         if flag:
-            return self._alarm(flag, ctx)
+            return self._alarm_in_checkin(self._alarm(flag, ctx), ctx)
+        decision = self._reminder_reply(text, ctx, yes) or self._checkin(text, ctx)
+        if decision:
+            return decision
         if hit:
             return self._answer(hit[0], ctx, Why("keyword", (normalize(text),)))
         return self._understood(text, seen, ctx)
@@ -144,10 +179,11 @@ class Pipeline:
         ctx: Context,
         seen: Prediction,
         flag: safety.RedFlag | None,
+        trust_model: bool = True,
     ) -> Decision | None:
         why = Why("compliance rule", (normalize(text)[:40],))
         sure = seen.score >= (STOP_MIN if seen.label == "stop" else ANSWER_MIN)
-        if kind is None and seen.label in _SERVICE and sure and not flag:
+        if kind is None and seen.label in _SERVICE and sure and not flag and trust_model:
             kind, why = seen.label, Why("classifier", seen.evidence, round(seen.score, 3))
         if kind == "stop":
             return self._stop(ctx, flag, why)
@@ -217,6 +253,79 @@ class Pipeline:
             detail=flag.phrase,
             why=_why(flag),
         )
+
+    # -- check-ins and answers to reminders (after compliance and red flags) ------------
+
+    def _fill(self) -> dict[str, str]:
+        return {"program": self.program, "clinic_phone": self.clinic_phone}
+
+    def _plain_answer(self, text: str, ctx: Context) -> bool:
+        if ctx.checkin is None:
+            return False
+        cc, others = self._checkin_words(ctx.checkin.language)
+        return read_answer(text, cc.questions[ctx.checkin.step], cc, *others).plain
+
+    def _checkin_words(self, lang: str) -> tuple[CheckinContent, list[CheckinContent]]:
+        """The check-in content in `lang`, and in the other languages (mixed answers)."""
+        others = [self.content.in_language(o).checkins for o in LANGUAGES if o != lang]
+        return self.content.in_language(lang).checkins, others
+
+    def _alarm_in_checkin(self, alarm: Decision, ctx: Context) -> Decision:
+        """A red flag in an answer: the alarm's reply, and the check-in stops there."""
+        if ctx.checkin is None:
+            return alarm
+        cc = self.content.in_language(ctx.language).checkins
+        return replace(alarm, checkin=checkin.interrupted(ctx.checkin, cc, alarm.body or ""))
+
+    def _command(self, text: str, ctx: Context, group: str) -> str | None:
+        """The language whose `group` words (start_words...) the whole text is, if any;
+        the patient's own language first."""
+        command = " ".join(words(normalize(text)))
+        for lang in dict.fromkeys((ctx.language or DEFAULT_LANGUAGE, *LANGUAGES)):
+            if command in self.content.in_language(lang).checkins.commands[group]:
+                return lang
+        return None
+
+    def _reminder_reply(self, text: str, ctx: Context, yes: bool = False) -> Decision | None:
+        """C or R (a YES is a C), only while our last text is a recent reminder."""
+        if ctx.reminder is None:
+            return None
+        why = Why("keyword", (normalize(text)[:10],))
+        if yes or self._command(text, ctx, "confirm_words"):
+            cc = self.content.in_language(ctx.language).checkins
+            body = cc.replies["confirmed"].format(when=ctx.reminder.when, **self._fill())
+            return Decision(
+                "scan_confirm", body, why=why, scan_reply=(ScanReplyKind.CONFIRMED, ctx.reminder)
+            )
+        if self._command(text, ctx, "reschedule_words"):
+            cc = self.content.in_language(ctx.language).checkins
+            body = cc.replies["reschedule"].format(**self._fill())
+            return Decision(
+                "scan_reschedule",
+                body,
+                flag=FLAG_RESCHEDULE,
+                why=why,
+                scan_reply=(ScanReplyKind.RESCHEDULE, ctx.reminder),
+            )
+        return None
+
+    def _checkin(self, text: str, ctx: Context) -> Decision | None:
+        """An answer to the open check-in, or CHECK / CHEQUEO to start one."""
+        start_in = self._command(text, ctx, "start_words")
+        if ctx.checkin is None and not (start_in and ctx.status == ACTIVE):
+            return None
+        lang = ctx.checkin.language if ctx.checkin else start_in
+        cc = self.content.in_language(lang).checkins
+        why = Why("check-in", (normalize(text)[:40],))
+        if ctx.checkin is None:
+            turn = checkin.start(cc, self._fill())
+            return Decision("checkin", turn.body, why=why, language=lang, checkin=turn)
+        if start_in:  # CHECK while one is open: the waiting question again
+            return Decision("checkin", cc.questions[ctx.checkin.step].ask, why=why, language=lang)
+        urgent, others = self.render("urgent", lang), self._checkin_words(lang)[1]
+        turn = checkin.answer(ctx.checkin, text, cc, self._fill(), urgent, *others)
+        flag = {Escalation.URGENT: FLAG_URGENT, None: None}.get(turn.escalation, FLAG_CHECKIN)
+        return Decision("checkin", turn.body, flag=flag, why=why, language=lang, checkin=turn)
 
     def _understood(self, text: str, seen: Prediction, ctx: Context) -> Decision:
         """Routing by meaning: the classifier's label when it is sure enough, else the

@@ -31,3 +31,16 @@ class ConsentKind(StrEnum):
     OPT_IN_REQUESTED = "opt_in_requested"
     OPT_IN = "opt_in"
     OPT_OUT = "opt_out"
+
+
+class CheckinStatus(StrEnum):
+    OPEN = "open"  # a question is waiting for the patient's answer
+    COMPLETED = "completed"  # every question answered (or passed after one re-ask)
+    MISSED = "missed"  # no reply within CHECKIN_ANSWER_HOURS: closed by the clock
+    ESCALATED = "escalated"  # closed early: a grade-3 answer or a red flag (urgent reply sent)
+    CANCELLED = "cancelled"  # the patient opted out (STOP) or was stopped while it was open
+
+
+class ScanReplyKind(StrEnum):
+    CONFIRMED = "confirmed"  # the patient texted C after a reminder
+    RESCHEDULE = "reschedule"  # R: a staff task (inbox flag) to call the patient

@@ -15,7 +15,7 @@ moment already past the grace period is recorded `skipped`, never sent late.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -36,7 +36,7 @@ from bot.models import (
     Scan,
     utcnow,
 )
-from bot.queries import upcoming_scans
+from bot.queries import checkin_prompts_since, upcoming_scans
 from bot.reminders.caps import WEEK, apply_caps
 from bot.reminders.message import compose_reminder
 from bot.reminders.windows import grace, hhmm, is_missed, missed_note, next_allowed
@@ -83,12 +83,14 @@ def plan_reminders(
     existing: list[Reminder],
     settings: Mapping,
     now: datetime,
+    other_sent: Sequence[datetime] = (),
 ) -> Plan:
     """The plan for an opted-in patient's upcoming `scans`, given the reminder rows that
-    already exist. Pure: reads its arguments, changes nothing (apply_plan writes it)."""
+    already exist. Pure: reads its arguments, changes nothing (apply_plan writes it).
+    `other_sent`: when other texts that count toward the caps went out (check-in prompts)."""
     by_slot = {(r.scan_id, r.offset_days): r for r in existing if r.scan_id is not None}
     slots, detached = _slots(patient, scans, by_slot, settings, now)
-    fixed = [r.due_at for r in existing if r.status in (SENT, CLAIMED)]
+    fixed = [r.due_at for r in existing if r.status in (SENT, CLAIMED)] + list(other_sent)
     slots = _capped(slots, fixed, patient.timezone, settings)
     gone = {(row.scan_id, row.offset_days) for row, _ in detached}
     stale = [
@@ -211,7 +213,8 @@ def replan(patient: Patient, now: datetime | None = None) -> None:
         return
     scans = upcoming_scans(patient, now)
     existing = _rows_that_matter(patient, scans, now)
-    plan = plan_reminders(patient, scans, existing, current_app.config, now)
+    prompts = checkin_prompts_since(patient.id, now - WEEK)
+    plan = plan_reminders(patient, scans, existing, current_app.config, now, prompts)
     apply_plan(patient, plan, existing)
     db.session.flush()
     log_event(

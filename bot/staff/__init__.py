@@ -70,6 +70,7 @@ def local_input(utc_naive: datetime, tz: str) -> str:
 from bot.staff import (  # noqa: E402, F401
     admin,
     auth,
+    checkins,
     conversation,
     dashboard,
     imports,

@@ -23,9 +23,11 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
+    Regexp,
     ValidationError,
 )
 
+from bot.checkins.schedule import WEEKDAYS
 from bot.reminders.scans import SCAN_KINDS
 from bot.staff.accounts import MIN_PASSWORD_LENGTH
 from bot.staff.intake import COMMON_TIMEZONES, MAX_RHYTHM_WEEKS
@@ -188,4 +190,26 @@ class SimulatorResetForm(FlaskForm):
             SelectChoice("en", "English"),
             SelectChoice("es", "Spanish"),
         ],
+    )
+
+
+class CheckinForm(FlaskForm):
+    """The weekly symptom check-in: on or off, the patient's local day and time."""
+
+    enabled = BooleanField("Weekly check-in on")
+    day = SelectField(
+        "Day",
+        choices=[
+            SelectChoice(d, n)
+            for d, n in zip(
+                WEEKDAYS,
+                ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+                strict=True,
+            )
+        ],
+    )
+    time = StringField(
+        "Time (patient's local)",
+        validators=[DataRequired(), Regexp(r"^\d{1,2}:\d{2}$", message="HH:MM")],
+        default="10:00",
     )

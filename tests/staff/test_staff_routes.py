@@ -199,6 +199,11 @@ def _check_zone(tz: str) -> Callable:
     return check
 
 
+def _page_has(app: Flask, clinic: Clinic, resp, text: str) -> None:  # noqa: ANN001
+    assert resp.status_code == 302
+    assert text in _open_patient_page(app, clinic)
+
+
 def _check_scan_cancelled(app: Flask, clinic: Clinic, resp) -> None:  # noqa: ANN001
     assert resp.status_code == 302
     assert _db(app, lambda: db.session.get(Scan, clinic.scan_id).status) == "cancelled"
@@ -299,6 +304,11 @@ CASES: dict[tuple[str, str], Case] = {
     ("staff.resume", "POST"): Case("POST", _check_status(ACTIVE), setup=_set_status(PAUSED)),
     ("staff.unenroll", "POST"): Case("POST", _check_status("stopped")),
     ("staff.erase", "POST"): Case("POST", _check_erased, data=lambda c: {"confirm": "ERASE"}),
+    ("staff.checkins_set", "POST"): Case(
+        "POST",
+        lambda app, clinic, resp: _page_has(app, clinic, resp, "On: Tue 10:00"),
+        data=lambda c: {"checkin-enabled": "y", "checkin-day": "tue", "checkin-time": "10:00"},
+    ),
     ("staff.inbox", "GET"): Case("GET", _page_shows("can&#39;t breathe", "{c.name}", "urgent")),
     ("staff.handle", "POST"): Case(
         "POST", _check_handled, data=lambda c: {"note": "Called her; she is going to the ER."}

@@ -1,0 +1,136 @@
+"""A real browser on the patient page: staff switch the weekly check-in on, the patient
+answers two check-ins by text (signed webhooks over HTTP), and each symptom chart is an SVG
+drawn from those answers: one point per answer, at the height of its value.
+
+Debian's Chromium driven by Playwright, like test_staff_browser.py.
+"""
+
+from __future__ import annotations
+
+import threading
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+from bot.extensions import db
+from tests.conftest import inbound_form, sign
+from tests.reminder_helpers import make_patient
+
+from .helpers import PASSWORD, STAFF_EMAIL
+from .test_staff_browser import CHROMIUM, CHROMIUM_ARGS, _require_chromium
+
+PHONE = "+16145550177"
+
+
+@pytest.fixture
+def app_config(app_config: dict) -> dict:
+    app_config["LOOP_MAX_PER_MINUTE"] = 100  # a dozen answers in a few seconds is this test
+    return app_config
+
+
+@pytest.fixture
+def live_server(csrf_on: None, app: Flask, staff_user: str) -> Iterator[str]:
+    """The app on a free port in a real server thread (as in test_staff_browser.py)."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+def _text(base: str, body: str) -> str:
+    url = f"{base}/sms"
+    form = inbound_form(body, from_=PHONE)
+    request = urllib.request.Request(
+        url,
+        data=urlencode(form).encode(),
+        headers={
+            "X-Twilio-Signature": sign(url, form),
+            "Content-Type": "application/x-www-form-urlencoded",
+        },
+    )
+    with urllib.request.urlopen(request, timeout=10) as resp:
+        assert resp.status == 200
+        return resp.read().decode()
+
+
+def _answer_a_check_in(base: str, answers: list[str]) -> None:
+    assert "weekly check-in" in _text(base, "CHECK")
+    for answer in answers:
+        _text(base, answer)
+
+
+@pytest.mark.browser
+def test_symptom_chart_is_drawn_from_the_patients_answers(
+    live_server: str, app: Flask, tmp_path: Path
+) -> None:
+    _require_chromium()
+    from playwright.sync_api import expect, sync_playwright
+
+    with app.app_context():
+        patient = make_patient(PHONE, tz="America/Chicago")
+        patient.display_name = "C.K."
+        db.session.commit()
+        pid = patient.id
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            page = browser.new_page(viewport={"width": 390, "height": 844})
+            page.set_default_timeout(15_000)
+            page.goto(f"{live_server}/staff/login")
+            page.fill("#email", STAFF_EMAIL)
+            page.fill("#password", PASSWORD)
+            page.get_by_role("button", name="Log in").click()
+
+            page.goto(f"{live_server}/staff/patients/{pid}")
+            expect(page.locator("#checkin-state")).to_contain_text("Off.")
+            page.check("#checkin-enabled")
+            page.select_option("#checkin-day", "tue")
+            page.fill("#checkin-time", "10:00")
+            page.get_by_role("button", name="Save check-in").click()
+            expect(page.locator("#checkin-state")).to_contain_text(
+                "On: Tue 10:00 (America/Chicago)"
+            )
+
+            # Week 1: 2 more loose stools, a bit short of breath with effort, ...
+            _answer_a_check_in(live_server, ["2", "1", "0", "1", "no"])
+            # Week 2: 5 more loose stools (grade 2: call today, flagged), breathing worse.
+            _answer_a_check_in(live_server, ["five", "2", "0", "1", "no"])
+
+            page.reload()
+            page.screenshot(path=str(tmp_path / "checkins.png"), full_page=True)
+            stools = page.locator("#chart-stools svg circle")
+            expect(stools).to_have_count(2)
+            assert [stools.nth(i).get_attribute("data-value") for i in range(2)] == ["2", "5"]
+            assert [stools.nth(i).get_attribute("data-grade") for i in range(2)] == ["1", "2"]
+            y = [float(stools.nth(i).get_attribute("cy")) for i in range(2)]
+            assert y[1] < y[0]  # 5 is drawn higher than 2
+            x = [float(stools.nth(i).get_attribute("cx")) for i in range(2)]
+            assert x[0] < x[1]  # oldest on the left
+            # The grade-2 line (4 more a day) lies between the two points.
+            line_y = float(page.locator("#chart-stools line.threshold").get_attribute("y1"))
+            assert y[1] < line_y < y[0]
+
+            breathing = page.locator("#chart-breathing svg circle")
+            assert [breathing.nth(i).get_attribute("data-value") for i in range(2)] == ["1", "2"]
+            expect(page.locator("#checkin-timeline tr.checkin")).to_have_count(2)
+            expect(page.locator("#checkin-timeline")).to_contain_text(
+                'Loose stools: "five" = 5, grade 2'
+            )
+
+            # The inbox lists the flag with the answers that raised it.
+            page.goto(f"{live_server}/staff/inbox")
+            expect(page.locator(".checkin-flag").first).to_contain_text(
+                'Loose stools: "five" = 5, grade 2'
+            )
+        finally:
+            browser.close()
