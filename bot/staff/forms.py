@@ -41,8 +41,9 @@ class LoginForm(FlaskForm):
     password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
 
 
-class EnrollForm(FlaskForm):
-    phone = StringField("Mobile number", validators=[DataRequired(), Length(max=40)])
+class PatientDetailsForm(FlaskForm):
+    """The details staff set at enrolment and may edit later (the number is not one)."""
+
     display_name = StringField(
         "Name or initials",
         validators=[Optional(), Length(max=80)],
@@ -68,6 +69,15 @@ class EnrollForm(FlaskForm):
     discreet = BooleanField(
         "Discreet mode", description="Reminders don't say 'scan' or 'cancer' on the lock screen."
     )
+
+    def chosen_timezone(self) -> str:
+        if self.timezone.data == OTHER_ZONE:
+            return (self.timezone_other.data or "").strip()
+        return self.timezone.data
+
+
+class EnrollForm(PatientDetailsForm):
+    phone = StringField("Mobile number", validators=[DataRequired(), Length(max=40)])
     scan_at = DateTimeLocalField(
         "Next scan (patient's local time)", format=_LOCAL_FORMAT, validators=[Optional()]
     )
@@ -80,11 +90,6 @@ class EnrollForm(FlaskForm):
     rhythm_every_weeks = IntegerField(
         "Then every (weeks)", validators=[Optional(), NumberRange(1, MAX_RHYTHM_WEEKS)]
     )
-
-    def chosen_timezone(self) -> str:
-        if self.timezone.data == OTHER_ZONE:
-            return (self.timezone_other.data or "").strip()
-        return self.timezone.data
 
 
 class ScanForm(FlaskForm):
@@ -132,30 +137,8 @@ class StaffUserForm(FlaskForm):
     is_admin = BooleanField("Admin (manages staff, sees the audit log)")
 
 
-class EditPatientForm(FlaskForm):
+class EditPatientForm(PatientDetailsForm):
     """A patient's details after enrolment (the number is their identity: not here)."""
-
-    display_name = StringField("Name or initials", validators=[Optional(), Length(max=80)])
-    timezone = SelectField("Time zone", choices=[*COMMON_TIMEZONES, OTHER_ZONE])
-    timezone_other = StringField(
-        "Other time zone", validators=[Optional(), Length(max=64)], description="e.g. America/Boise"
-    )
-    language = SelectField(
-        "Language",
-        choices=[
-            SelectChoice("", "Not known: ask in both"),
-            SelectChoice("en", "English"),
-            SelectChoice("es", "Spanish (espanol)"),
-        ],
-    )
-    discreet = BooleanField(
-        "Discreet mode", description="Reminders don't say 'scan' or 'cancer' on the lock screen."
-    )
-
-    def chosen_timezone(self) -> str:
-        if self.timezone.data == OTHER_ZONE:
-            return (self.timezone_other.data or "").strip()
-        return self.timezone.data
 
 
 class StaffTextForm(FlaskForm):

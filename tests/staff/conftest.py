@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -11,6 +13,7 @@ from bot.models import INBOUND, Message
 from bot.staff import intake
 from bot.staff.accounts import create_staff
 
+from .browser import served
 from .helpers import (
     ADMIN_EMAIL,
     DISTINCT_NAME,
@@ -92,3 +95,10 @@ def clinic(app: Flask, admin_user: str, staff_user: str) -> Clinic:
             name=DISTINCT_NAME,
             phone=DISTINCT_PHONE,
         )
+
+
+@pytest.fixture
+def live_server(csrf_on: None, app: Flask, staff_user: str) -> Iterator[str]:
+    """The app on a real port with real CSRF and a nurse's account (browser tests)."""
+    with served(app) as base:
+        yield base

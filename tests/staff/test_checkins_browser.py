@@ -7,22 +7,16 @@ Debian's Chromium driven by Playwright, like test_staff_browser.py.
 
 from __future__ import annotations
 
-import threading
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlencode
 
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
 
 from bot.extensions import db
-from tests.conftest import inbound_form, sign
 from tests.reminder_helpers import make_patient
 
+from .browser import CHROMIUM, CHROMIUM_ARGS, require_chromium, text_in
 from .helpers import PASSWORD, STAFF_EMAIL
-from .test_staff_browser import CHROMIUM, CHROMIUM_ARGS, _require_chromium
 
 PHONE = "+16145550177"
 
@@ -33,31 +27,8 @@ def app_config(app_config: dict) -> dict:
     return app_config
 
 
-@pytest.fixture
-def live_server(csrf_on: None, app: Flask, staff_user: str) -> Iterator[str]:
-    """The app on a free port in a real server thread (as in test_staff_browser.py)."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-
-
 def _text(base: str, body: str) -> str:
-    url = f"{base}/sms"
-    form = inbound_form(body, from_=PHONE)
-    request = urllib.request.Request(
-        url,
-        data=urlencode(form).encode(),
-        headers={
-            "X-Twilio-Signature": sign(url, form),
-            "Content-Type": "application/x-www-form-urlencoded",
-        },
-    )
-    with urllib.request.urlopen(request, timeout=10) as resp:
-        assert resp.status == 200
-        return resp.read().decode()
+    return text_in(base, body, PHONE)
 
 
 def _answer_a_check_in(base: str, answers: list[str]) -> None:
@@ -70,7 +41,7 @@ def _answer_a_check_in(base: str, answers: list[str]) -> None:
 def test_symptom_chart_is_drawn_from_the_patients_answers(
     live_server: str, app: Flask, tmp_path: Path
 ) -> None:
-    _require_chromium()
+    require_chromium()
     from playwright.sync_api import expect, sync_playwright
 
     with app.app_context():

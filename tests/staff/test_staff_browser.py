@@ -8,73 +8,25 @@ webhook over HTTP.
 
 from __future__ import annotations
 
-import os
 import re
-import threading
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlencode
 
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
 
-from tests.conftest import inbound_form, sign
-
+from .browser import CHROMIUM, CHROMIUM_ARGS, require_chromium, text_in
 from .helpers import PASSWORD, STAFF_EMAIL, in_future
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PATIENT_PHONE = "+16145550142"
 
 
-def _require_chromium() -> None:
-    if CHROMIUM.exists():
-        return
-    if os.environ.get("CI"):
-        pytest.fail(f"CI is set but {CHROMIUM} is missing: .ci/run must apt-get install chromium")
-    pytest.skip(f"{CHROMIUM} is not installed (apt-get install -y chromium)")
-
-
-@pytest.fixture
-def live_server(csrf_on: None, app: Flask, staff_user: str) -> Iterator[str]:
-    """The app on a free port in a real server thread; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-
-
 def _text_from_patient(base: str, body: str) -> str:
-    """A Twilio-signed inbound SMS posted to the live server; returns the TwiML."""
-    url = f"{base}/sms"
-    form = inbound_form(body, from_=PATIENT_PHONE)
-    request = urllib.request.Request(
-        url,
-        data=urlencode(form).encode(),
-        headers={
-            "X-Twilio-Signature": sign(url, form),
-            "Content-Type": "application/x-www-form-urlencoded",
-        },
-    )
-    with urllib.request.urlopen(request, timeout=10) as resp:
-        assert resp.status == 200
-        return resp.read().decode()
+    return text_in(base, body, PATIENT_PHONE)
 
 
 @pytest.mark.browser
 def test_enroll_then_yes_in_a_real_browser(live_server: str, app: Flask, tmp_path: Path) -> None:
-    _require_chromium()
+    require_chromium()
     from playwright.sync_api import expect, sync_playwright
 
     scan_at = in_future(21, 9)
@@ -128,7 +80,7 @@ def test_edit_time_zone_and_download_the_record_in_a_real_browser(
 ) -> None:
     """A nurse moves a patient to Los Angeles time: the reminders show in the new zone;
     then she downloads the patient's record as CSV."""
-    _require_chromium()
+    require_chromium()
     from playwright.sync_api import expect, sync_playwright
 
     from bot.extensions import db

@@ -10,23 +10,20 @@ NOW, so quiet hours never decide the outcome by accident.
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
 
 from bot.extensions import db
 from bot.models import ACTIVE, Patient
 from bot.sms.segments import segment_info
 from bot.staff.accounts import create_staff
-from tests.conftest import inbound_form, sign
 
+from .browser import CHROMIUM, CHROMIUM_ARGS, require_chromium, served, text_in
 from .helpers import ADMIN_EMAIL, PASSWORD, STAFF_EMAIL
-from .test_staff_browser import CHROMIUM, CHROMIUM_ARGS, _require_chromium
 from .test_staff_simulator import row_counts
 
 AXE = (
@@ -44,7 +41,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def live(csrf_on: None, now: datetime, time_machine, app_config: dict, request) -> Iterator[tuple]:  # noqa: ANN001
     """(base URL, app, fake Twilio): an active patient, a nurse and an admin."""
-    _require_chromium()
+    require_chromium()
     time_machine.move_to((now + timedelta(hours=6)).isoformat() + "+00:00", tick=True)
     fake = request.getfixturevalue("fake_twilio")
     app = request.getfixturevalue("twilio_app")
@@ -53,12 +50,8 @@ def live(csrf_on: None, now: datetime, time_machine, app_config: dict, request) 
         create_staff(ADMIN_EMAIL, PASSWORD, is_admin=True)
         db.session.add(Patient(phone=PHONE, display_name="R.T.", status=ACTIVE))
         db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", app, fake
-    server.shutdown()
-    thread.join(timeout=10)
+    with served(app) as base:
+        yield base, app, fake
 
 
 @pytest.fixture
@@ -88,17 +81,7 @@ def _page(browser, base: str, email: str = STAFF_EMAIL, **context):  # noqa: ANN
 
 def _text_in(base: str, body: str) -> None:
     """The patient texts us: a signed webhook over HTTP."""
-    import urllib.request
-    from urllib.parse import urlencode
-
-    form = inbound_form(body, from_=PHONE)
-    req = urllib.request.Request(
-        f"{base}/sms",
-        data=urlencode(form).encode(),
-        headers={"X-Twilio-Signature": sign(f"{base}/sms", form)},
-    )
-    with urllib.request.urlopen(req, timeout=10) as resp:
-        assert resp.status == 200
+    text_in(base, body, PHONE)
 
 
 def _patient_id(app: Flask) -> int:
