@@ -56,6 +56,7 @@ def live(csrf_on: None, now: datetime, time_machine, app_config: dict, request) 
 
 @pytest.fixture
 def browser() -> Iterator:  # noqa: ANN201
+    require_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -204,11 +205,33 @@ def _axe(page) -> list[str]:  # noqa: ANN001
     ]
 
 
-def test_axe_finds_nothing_serious_on_any_staff_page(live: tuple, browser) -> None:  # noqa: ANN001
+def _require_axe() -> None:
     if not AXE.exists():
         if os.environ.get("CI"):
             pytest.fail(f"CI is set but {AXE} is missing: .ci/run must npm install axe-core")
         pytest.skip("axe-core is not installed (npm install --prefix .ci/node axe-core@4)")
+
+
+def test_axe_finds_nothing_serious_on_the_too_many_logins_page(
+    csrf_on: None, app_config: dict, browser, request  # noqa: ANN001
+) -> None:
+    """The page a locked-out nurse sees (429), with the throttle at a small size."""
+    _require_axe()
+    app_config["STAFF_LOGIN_LIMIT_PER_ADDRESS"] = "2 per minute"
+    app = request.getfixturevalue("app")  # built (and its database emptied) with that limit
+    with served(app) as base:
+        page = browser.new_context(bypass_csp=True).new_page()
+        for _ in range(3):
+            page.goto(f"{base}/staff/login")
+            page.fill("#email", STAFF_EMAIL)
+            page.fill("#password", "not the password")
+            page.get_by_role("button", name="Log in").click()
+        page.get_by_role("heading", name="Too many login attempts").wait_for()
+        assert _axe(page) == []
+
+
+def test_axe_finds_nothing_serious_on_any_staff_page(live: tuple, browser) -> None:  # noqa: ANN001
+    _require_axe()
     base, app, fake = live
     _text_in(base, "I can't breathe")  # a flag in the inbox, a thread on the patient page
     pid = _patient_id(app)
@@ -221,6 +244,7 @@ def test_axe_finds_nothing_serious_on_any_staff_page(live: tuple, browser) -> No
         "patients": "/staff/patients",
         "enroll": "/staff/patients/new",
         "patient": f"/staff/patients/{pid}",
+        "edit patient": f"/staff/patients/{pid}/edit",
         "inbox": "/staff/inbox",
         "inbox handled": "/staff/inbox?handled=1",
         "import": "/staff/import",
