@@ -64,3 +64,15 @@ def text_in(base: str, body: str, phone: str) -> str:
     with urllib.request.urlopen(request, timeout=10) as resp:
         assert resp.status == 200
         return resp.read().decode()
+
+
+def logged_in_page(browser, base: str, email: str, password: str, **context):  # noqa: ANN001, ANN003, ANN201
+    """A phone-sized page in a fresh context, logged in and on the patient list."""
+    page = browser.new_context(viewport={"width": 390, "height": 844}, **context).new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{base}/staff/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{base}/staff/patients")
+    return page

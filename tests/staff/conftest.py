@@ -13,7 +13,7 @@ from bot.models import INBOUND, Message
 from bot.staff import intake
 from bot.staff.accounts import create_staff
 
-from .browser import served
+from .browser import CHROMIUM, CHROMIUM_ARGS, require_chromium, served
 from .helpers import (
     ADMIN_EMAIL,
     DISTINCT_NAME,
@@ -102,3 +102,19 @@ def live_server(csrf_on: None, app: Flask, staff_user: str) -> Iterator[str]:
     """The app on a real port with real CSRF and a nurse's account (browser tests)."""
     with served(app) as base:
         yield base
+
+
+@pytest.fixture
+def browser() -> Iterator:  # noqa: ANN201
+    """Debian's Chromium, headless, driven by Playwright."""
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()

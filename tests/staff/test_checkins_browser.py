@@ -15,7 +15,7 @@ from flask import Flask
 from bot.extensions import db
 from tests.reminder_helpers import make_patient
 
-from .browser import CHROMIUM, CHROMIUM_ARGS, require_chromium, text_in
+from .browser import logged_in_page, text_in
 from .helpers import PASSWORD, STAFF_EMAIL
 
 PHONE = "+16145550177"
@@ -39,10 +39,12 @@ def _answer_a_check_in(base: str, answers: list[str]) -> None:
 
 @pytest.mark.browser
 def test_symptom_chart_is_drawn_from_the_patients_answers(
-    live_server: str, app: Flask, tmp_path: Path
+    live_server: str,
+    app: Flask,
+    tmp_path: Path,
+    browser,  # noqa: ANN001
 ) -> None:
-    require_chromium()
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     with app.app_context():
         patient = make_patient(PHONE, tz="America/Chicago")
@@ -50,58 +52,39 @@ def test_symptom_chart_is_drawn_from_the_patients_answers(
         db.session.commit()
         pid = patient.id
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            page = browser.new_page(viewport={"width": 390, "height": 844})
-            page.set_default_timeout(15_000)
-            page.goto(f"{live_server}/staff/login")
-            page.fill("#email", STAFF_EMAIL)
-            page.fill("#password", PASSWORD)
-            page.get_by_role("button", name="Log in").click()
+    page = logged_in_page(browser, live_server, STAFF_EMAIL, PASSWORD)
+    page.goto(f"{live_server}/staff/patients/{pid}")
+    expect(page.locator("#checkin-state")).to_contain_text("Off.")
+    page.check("#checkin-enabled")
+    page.select_option("#checkin-day", "tue")
+    page.fill("#checkin-time", "10:00")
+    page.get_by_role("button", name="Save check-in").click()
+    expect(page.locator("#checkin-state")).to_contain_text("On: Tue 10:00 (America/Chicago)")
 
-            page.goto(f"{live_server}/staff/patients/{pid}")
-            expect(page.locator("#checkin-state")).to_contain_text("Off.")
-            page.check("#checkin-enabled")
-            page.select_option("#checkin-day", "tue")
-            page.fill("#checkin-time", "10:00")
-            page.get_by_role("button", name="Save check-in").click()
-            expect(page.locator("#checkin-state")).to_contain_text(
-                "On: Tue 10:00 (America/Chicago)"
-            )
+    # Week 1: 2 more loose stools, a bit short of breath with effort, ...
+    _answer_a_check_in(live_server, ["2", "1", "0", "1", "no"])
+    # Week 2: 5 more loose stools (grade 2: call today, flagged), breathing worse.
+    _answer_a_check_in(live_server, ["five", "2", "0", "1", "no"])
 
-            # Week 1: 2 more loose stools, a bit short of breath with effort, ...
-            _answer_a_check_in(live_server, ["2", "1", "0", "1", "no"])
-            # Week 2: 5 more loose stools (grade 2: call today, flagged), breathing worse.
-            _answer_a_check_in(live_server, ["five", "2", "0", "1", "no"])
+    page.reload()
+    page.screenshot(path=str(tmp_path / "checkins.png"), full_page=True)
+    stools = page.locator("#chart-stools svg circle")
+    expect(stools).to_have_count(2)
+    assert [stools.nth(i).get_attribute("data-value") for i in range(2)] == ["2", "5"]
+    assert [stools.nth(i).get_attribute("data-grade") for i in range(2)] == ["1", "2"]
+    y = [float(stools.nth(i).get_attribute("cy")) for i in range(2)]
+    assert y[1] < y[0]  # 5 is drawn higher than 2
+    x = [float(stools.nth(i).get_attribute("cx")) for i in range(2)]
+    assert x[0] < x[1]  # oldest on the left
+    # The grade-2 line (4 more a day) lies between the two points.
+    line_y = float(page.locator("#chart-stools line.threshold").get_attribute("y1"))
+    assert y[1] < line_y < y[0]
 
-            page.reload()
-            page.screenshot(path=str(tmp_path / "checkins.png"), full_page=True)
-            stools = page.locator("#chart-stools svg circle")
-            expect(stools).to_have_count(2)
-            assert [stools.nth(i).get_attribute("data-value") for i in range(2)] == ["2", "5"]
-            assert [stools.nth(i).get_attribute("data-grade") for i in range(2)] == ["1", "2"]
-            y = [float(stools.nth(i).get_attribute("cy")) for i in range(2)]
-            assert y[1] < y[0]  # 5 is drawn higher than 2
-            x = [float(stools.nth(i).get_attribute("cx")) for i in range(2)]
-            assert x[0] < x[1]  # oldest on the left
-            # The grade-2 line (4 more a day) lies between the two points.
-            line_y = float(page.locator("#chart-stools line.threshold").get_attribute("y1"))
-            assert y[1] < line_y < y[0]
+    breathing = page.locator("#chart-breathing svg circle")
+    assert [breathing.nth(i).get_attribute("data-value") for i in range(2)] == ["1", "2"]
+    expect(page.locator("#checkin-timeline tr.checkin")).to_have_count(2)
+    expect(page.locator("#checkin-timeline")).to_contain_text('Loose stools: "five" = 5, grade 2')
 
-            breathing = page.locator("#chart-breathing svg circle")
-            assert [breathing.nth(i).get_attribute("data-value") for i in range(2)] == ["1", "2"]
-            expect(page.locator("#checkin-timeline tr.checkin")).to_have_count(2)
-            expect(page.locator("#checkin-timeline")).to_contain_text(
-                'Loose stools: "five" = 5, grade 2'
-            )
-
-            # The inbox lists the flag with the answers that raised it.
-            page.goto(f"{live_server}/staff/inbox")
-            expect(page.locator(".checkin-flag").first).to_contain_text(
-                'Loose stools: "five" = 5, grade 2'
-            )
-        finally:
-            browser.close()
+    # The inbox lists the flag with the answers that raised it.
+    page.goto(f"{live_server}/staff/inbox")
+    expect(page.locator(".checkin-flag").first).to_contain_text('Loose stools: "five" = 5, grade 2')

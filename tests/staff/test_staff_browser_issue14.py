@@ -22,7 +22,7 @@ from bot.models import ACTIVE, Patient
 from bot.sms.segments import segment_info
 from bot.staff.accounts import create_staff
 
-from .browser import CHROMIUM, CHROMIUM_ARGS, require_chromium, served, text_in
+from .browser import logged_in_page, require_chromium, served, text_in
 from .helpers import ADMIN_EMAIL, PASSWORD, STAFF_EMAIL
 from .test_staff_simulator import row_counts
 
@@ -54,30 +54,8 @@ def live(csrf_on: None, now: datetime, time_machine, app_config: dict, request) 
         yield base, app, fake
 
 
-@pytest.fixture
-def browser() -> Iterator:  # noqa: ANN201
-    require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
 def _page(browser, base: str, email: str = STAFF_EMAIL, **context):  # noqa: ANN001, ANN003, ANN202
-    page = browser.new_context(viewport={"width": 390, "height": 844}, **context).new_page()
-    page.set_default_timeout(15_000)
-    page.goto(f"{base}/staff/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{base}/staff/patients")
-    return page
+    return logged_in_page(browser, base, email, PASSWORD, **context)
 
 
 def _text_in(base: str, body: str) -> None:
@@ -213,7 +191,10 @@ def _require_axe() -> None:
 
 
 def test_axe_finds_nothing_serious_on_the_too_many_logins_page(
-    csrf_on: None, app_config: dict, browser, request  # noqa: ANN001
+    csrf_on: None,
+    app_config: dict,
+    browser,
+    request,  # noqa: ANN001
 ) -> None:
     """The page a locked-out nurse sees (429), with the throttle at a small size."""
     _require_axe()
