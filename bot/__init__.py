@@ -10,7 +10,15 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot.config import load_config
-from bot.extensions import READ_FIRST, csrf, db, limiter, login_manager, migrate
+from bot.extensions import (
+    READ_FIRST,
+    CachedSerializerSessions,
+    csrf,
+    db,
+    limiter,
+    login_manager,
+    migrate,
+)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -25,6 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(load_config(app.instance_path))
     if test_config:
         app.config.from_mapping(test_config)
+    app.session_interface = CachedSerializerSessions()
 
     from bot.logs import configure_logging
 
@@ -119,5 +128,5 @@ def _sqlite_pragmas(app: Flask) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:  # noqa: ANN001
-        reader = conn.get_execution_options().get(READ_FIRST)
-        conn.exec_driver_sql("BEGIN" if reader else "BEGIN IMMEDIATE")
+        if not conn.get_execution_options().get(READ_FIRST):  # readers autocommit
+            conn.exec_driver_sql("BEGIN IMMEDIATE")

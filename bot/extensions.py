@@ -1,6 +1,7 @@
 """Flask extensions, created unbound here and bound to the app in create_app()."""
 
-from flask import current_app
+from flask import Flask, current_app, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -11,7 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase
 
-# Connection option: this transaction only reads first (see reading_first()).
+# Connection option (SQLite): this connection reads first, with no BEGIN (reading_first()).
 READ_FIRST = "nextsteps_read_first"
 
 
@@ -30,22 +31,60 @@ csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, strategy="fixed-window", headers_enabled=False)
 
 
+@limiter.request_filter
+def _not_limited() -> bool:
+    """The webhook and ops endpoints have no limits: skip the limiter's per-request work
+    (resolving the limits of a route that has none)."""
+    return request.blueprint in ("sms", "ops")
+
+
+class CachedSerializerSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with the signing serializer built once per secret
+    key instead of on every request (it is opened for every request, the webhook's too)."""
+
+    def __init__(self) -> None:
+        self._serializers: dict[object, object] = {}
+
+    def get_signing_serializer(self, app: Flask):  # noqa: ANN201  (itsdangerous' type)
+        key = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        if key not in self._serializers:
+            self._serializers[key] = super().get_signing_serializer(app)
+        return self._serializers[key]
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
 def reading_first() -> None:
-    """Start the session's transaction as a reader: on SQLite a plain BEGIN, which takes no
-    write lock, instead of BEGIN IMMEDIATE. The caller ends it with done_reading() before
-    writing. No-op when a transaction is already open, and nothing changes on PostgreSQL.
-    """
+    """Read and decide outside any transaction, each query seeing the latest commit (what
+    PostgreSQL's READ COMMITTED gives inside one anyway). On SQLite no BEGIN: no lock and
+    no snapshot is held while deciding. On PostgreSQL autocommit: no BEGIN and COMMIT round
+    trips. The caller ends it with done_reading() before writing. No-op when a transaction
+    is already open."""
     if not db.session().in_transaction():
-        db.session.connection(execution_options={READ_FIRST: True})
+        sqlite = _dialect() == "sqlite"
+        options = {READ_FIRST: True} if sqlite else {"isolation_level": "AUTOCOMMIT"}
+        db.session.connection(execution_options=options)
 
 
 def done_reading() -> None:
-    """End a reading_first() transaction on SQLite, so the writes that follow begin with
-    BEGIN IMMEDIATE and hold the one write lock only while they write. On PostgreSQL the
-    same transaction goes on (readers never block there, and a commit is a round trip).
-    Loaded rows are expired, so touching them again re-reads them inside the write."""
-    if db.session().in_transaction() and db.session.get_bind().dialect.name == "sqlite":
+    """End the read phase, so the writes that follow run in a transaction of their own (on
+    SQLite BEGIN IMMEDIATE, holding the one write lock only while writing). Loaded rows are
+    expired, so touching them again re-reads them inside the write."""
+    if db.session().in_transaction():
         db.session.commit()
+
+
+def one_statement() -> bool:
+    """Whether a write that is one statement can run alone, atomic by itself, outside a
+    transaction: on PostgreSQL yes (autocommit, sparing the BEGIN and COMMIT round trips);
+    on SQLite no (the write lock is taken by BEGIN IMMEDIATE). Call with no transaction
+    open, before the statement."""
+    if db.session().in_transaction() or _dialect() != "postgresql":
+        return False
+    db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    return True
 
 
 # synchronous_commit values for which COMMIT returns only once the WAL is on local disk.

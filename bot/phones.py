@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import phonenumbers
 
 # Number types that can never receive a text (US numbers are "fixed line or mobile": allowed).
@@ -20,6 +22,9 @@ def why_no_sms(e164: str) -> str | None:
     return _NO_SMS.get(phonenumbers.number_type(phonenumbers.parse(e164)))
 
 
+# A pure function of its arguments, and the same few thousand patients text again and again:
+# parsed once per worker (a parse costs about as much as the signature check).
+@lru_cache(maxsize=8192)
 def normalize_phone(raw: str, region: str = "US", strict: bool = False) -> str | None:
     """E.164 for a number a person or Twilio wrote, or None if it can't be one.
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Insert, bindparam, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.checkins import store as checkins
@@ -25,7 +25,7 @@ from bot.conversation.pipeline import (
 )
 from bot.conversation.staff_texts import FLAG_REPLY_TO_STAFF
 from bot.conversation.staff_texts import TOPIC as STAFF_TOPIC
-from bot.extensions import db, done_reading, reading_first
+from bot.extensions import db, done_reading, one_statement, reading_first
 from bot.logs import log_event
 from bot.models import (
     ACTIVE,
@@ -82,6 +82,43 @@ _HISTORY = (
 _PATIENT = select(Patient).where(Patient.phone == bindparam("phone"))
 _INSERT_INBOUND = insert(_MESSAGES).returning(_MESSAGES.c.id)
 _INSERT_REPLY = insert(_MESSAGES)
+# What a text and its reply share; the rest of each row is its own.
+_SHARED = ("phone", "patient_id", "topic", "language", "created_at")
+
+
+def _text_and_reply() -> Insert:
+    """The text and its reply in one statement (PostgreSQL: the reply's INSERT selects the
+    text's new id from a data-modifying WITH). Parameters: the text's columns prefixed t_,
+    and reply_body. Every defaulted column is given, so no default is computed twice."""
+    c = _MESSAGES.c
+
+    def param(name: str):  # noqa: ANN202
+        return bindparam(f"t_{name}", type_=c[name].type)
+
+    own = ("twilio_sid", "direction", "body", "flag", "status")
+    text = (
+        insert(_MESSAGES)
+        .values(
+            {n: param(n) for n in (*own, *_SHARED)}
+            | {"attempts": literal(0), "updated_at": param("created_at")}
+        )
+        .returning(c.id)
+        .cte("inbound_text")
+    )
+    reply = select(
+        literal(OUTBOUND, c.direction.type),
+        bindparam("reply_body", type_=c.body.type),
+        literal("replied", c.status.type),
+        *(param(n) for n in _SHARED),
+        literal(0),
+        param("created_at"),
+        text.c.id,
+    )
+    columns = ["direction", "body", "status", *_SHARED, "attempts", "updated_at", "reply_to_id"]
+    return insert(_MESSAGES).from_select(columns, reply)
+
+
+_INSERT_TEXT_AND_REPLY = _text_and_reply()
 
 
 def _history(phone: str) -> list[HistoryRow]:
@@ -296,11 +333,43 @@ def _inbound_row(
     return row
 
 
+def _changes_state(decision: Decision, patient: Patient | None) -> bool:
+    """Whether the text does more than add its two rows: consent, language, a check-in
+    turn, an answer to a reminder (see _record and _follow_up)."""
+    return (
+        decision.new_status is not None
+        or (patient is not None and decision.new_language is not None)
+        or decision.checkin is not None
+        or decision.scan_reply is not None
+    )
+
+
+def _record_text_and_reply(sid: str, row: dict, reply: str | None) -> None:
+    """The common case, a question and its answer: the two rows, in one round trip and
+    without BEGIN/COMMIT on PostgreSQL; on SQLite two inserts under the write lock."""
+    row = {"created_at": utcnow(), **row, "twilio_sid": sid}
+    alone = one_statement()
+    if reply and alone:
+        params = {f"t_{name}": value for name, value in row.items()}
+        db.session.execute(_INSERT_TEXT_AND_REPLY, {**params, "reply_body": reply})
+        return
+    inbound_id = db.session.execute(_INSERT_INBOUND, row).scalar_one()
+    if reply:  # SQLite: both inserts in one transaction
+        reply_row = {**row, "twilio_sid": None, "direction": OUTBOUND, "body": reply}
+        db.session.execute(
+            _INSERT_REPLY,
+            {**reply_row, "flag": None, "status": "replied", "reply_to_id": inbound_id},
+        )
+
+
 def _record(
     sid: str, row: dict, reply: str | None, decision: Decision, patient: Patient | None
 ) -> None:
     """Insert the text (its unique MessageSid is the dedupe: a twin raises IntegrityError),
     apply the state change, and store the reply linked to it."""
+    if not _changes_state(decision, patient):
+        _record_text_and_reply(sid, row, reply)
+        return
     inbound_id = db.session.execute(_INSERT_INBOUND, {"twilio_sid": sid, **row}).scalar_one()
     new_patient = _apply_state(decision, row["phone"], patient)
     if new_patient is not None and decision.new_language:
