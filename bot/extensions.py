@@ -60,31 +60,33 @@ def reading_first() -> None:
     """Read and decide outside any transaction, each query seeing the latest commit (what
     PostgreSQL's READ COMMITTED gives inside one anyway). On SQLite no BEGIN: no lock and
     no snapshot is held while deciding. On PostgreSQL autocommit: no BEGIN and COMMIT round
-    trips. The caller ends it with done_reading() before writing. No-op when a transaction
-    is already open."""
+    trips. The caller then calls start_writing(). No-op when a transaction is already open.
+    """
     if not db.session().in_transaction():
         sqlite = _dialect() == "sqlite"
         options = {READ_FIRST: True} if sqlite else {"isolation_level": "AUTOCOMMIT"}
         db.session.connection(execution_options=options)
 
 
-def done_reading() -> None:
-    """End the read phase, so the writes that follow run in a transaction of their own (on
-    SQLite BEGIN IMMEDIATE, holding the one write lock only while writing). Loaded rows are
-    expired, so touching them again re-reads them inside the write."""
-    if db.session().in_transaction():
-        db.session.commit()
-
-
-def one_statement() -> bool:
-    """Whether a write that is one statement can run alone, atomic by itself, outside a
-    transaction: on PostgreSQL yes (autocommit, sparing the BEGIN and COMMIT round trips);
-    on SQLite no (the write lock is taken by BEGIN IMMEDIATE). Call with no transaction
-    open, before the statement."""
-    if db.session().in_transaction() or _dialect() != "postgresql":
+def start_writing(one_statement: bool) -> bool:
+    """End the read phase on the same connection and get ready to write. Returns True when
+    the write may run alone, atomic by itself, outside a transaction: PostgreSQL, after
+    reading_first(), for a write that is `one_statement` (no BEGIN and COMMIT round trips).
+    Otherwise the writes run in a transaction: on SQLite BEGIN IMMEDIATE now, so the one
+    write lock is held only while writing. Rows read so far are expired, so touching them
+    again re-reads them inside the write."""
+    conn = db.session.connection()
+    options = conn.get_execution_options()
+    if options.get(READ_FIRST):
+        db.session.expire_all()
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
         return False
-    db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    return True
+    if options.get("isolation_level") != "AUTOCOMMIT":
+        return False  # already in a transaction of the caller's
+    if one_statement:
+        return True
+    db.session.commit()  # the next statement begins a transaction on a fresh connection
+    return False
 
 
 # synchronous_commit values for which COMMIT returns only once the WAL is on local disk.

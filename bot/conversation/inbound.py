@@ -25,7 +25,7 @@ from bot.conversation.pipeline import (
 )
 from bot.conversation.staff_texts import FLAG_REPLY_TO_STAFF
 from bot.conversation.staff_texts import TOPIC as STAFF_TOPIC
-from bot.extensions import db, done_reading, one_statement, reading_first
+from bot.extensions import db, reading_first, start_writing
 from bot.logs import log_event
 from bot.models import (
     ACTIVE,
@@ -261,7 +261,7 @@ def handle_inbound(phone: str, body: str, sid: str, replayed: Replayed | None = 
     Core inserts: this is the hot path, and the ORM's unit of work costs more than the
     rest of the request (see BENCHMARKS.md).
     """
-    reading_first()  # SQLite: read and decide without holding the one write lock
+    reading_first()  # no transaction while reading and deciding (no lock on SQLite)
     patient = db.session.scalars(_PATIENT, {"phone": phone}).first()
     history = _history(phone)
     decision = get_pipeline().decide(body, load_context(phone, patient, history))
@@ -269,9 +269,13 @@ def handle_inbound(phone: str, body: str, sid: str, replayed: Replayed | None = 
     row = _inbound_row(phone, body, patient, decision, muted, replayed)
     if row["flag"] is None and answers_staff(history, replayed.at if replayed else utcnow()):
         row["flag"] = FLAG_REPLY_TO_STAFF  # a nurse wrote: her answer goes to the inbox
-    done_reading()
+    plain = not _changes_state(decision, patient)
+    alone = start_writing(one_statement=plain)
     try:
-        _record(sid, row, reply, decision, patient)
+        if plain:
+            _record_text_and_reply(sid, row, reply, alone)
+        else:
+            _record(sid, row, reply, decision, patient)
         db.session.commit()
     except IntegrityError:
         return _twins_reply(sid)
@@ -344,17 +348,17 @@ def _changes_state(decision: Decision, patient: Patient | None) -> bool:
     )
 
 
-def _record_text_and_reply(sid: str, row: dict, reply: str | None) -> None:
-    """The common case, a question and its answer: the two rows, in one round trip and
-    without BEGIN/COMMIT on PostgreSQL; on SQLite two inserts under the write lock."""
+def _record_text_and_reply(sid: str, row: dict, reply: str | None, alone: bool) -> None:
+    """The common case, a question and its answer: just the two rows. `alone` (PostgreSQL,
+    autocommit): in one statement, so one round trip and no BEGIN/COMMIT. Otherwise two
+    inserts in the write transaction (SQLite: under the write lock)."""
     row = {"created_at": utcnow(), **row, "twilio_sid": sid}
-    alone = one_statement()
     if reply and alone:
         params = {f"t_{name}": value for name, value in row.items()}
         db.session.execute(_INSERT_TEXT_AND_REPLY, {**params, "reply_body": reply})
         return
     inbound_id = db.session.execute(_INSERT_INBOUND, row).scalar_one()
-    if reply:  # SQLite: both inserts in one transaction
+    if reply:
         reply_row = {**row, "twilio_sid": None, "direction": OUTBOUND, "body": reply}
         db.session.execute(
             _INSERT_REPLY,
@@ -367,9 +371,6 @@ def _record(
 ) -> None:
     """Insert the text (its unique MessageSid is the dedupe: a twin raises IntegrityError),
     apply the state change, and store the reply linked to it."""
-    if not _changes_state(decision, patient):
-        _record_text_and_reply(sid, row, reply)
-        return
     inbound_id = db.session.execute(_INSERT_INBOUND, {"twilio_sid": sid, **row}).scalar_one()
     new_patient = _apply_state(decision, row["phone"], patient)
     if new_patient is not None and decision.new_language:

@@ -1,0 +1,160 @@
+"""Where one text's time goes inside the web process: the real POST /sms called as WSGI,
+no server, no network, so the figures move less with the machine's load than wrk's.
+
+Each text is unique (its own MessageSid and number) and signed as Twilio would sign it,
+so it does the whole work: signature, spool, reads, decision, writes, TwiML. The budget
+wraps the main steps with a timer (the steps overlap: a row includes the rows it calls).
+
+    python bench/webhook_budget.py [--texts 2000] [--database-url URL] [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import functools
+import io
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.webhook import eval_texts  # noqa: E402
+from tests.conftest import AUTH_TOKEN, inbound_form, sign  # noqa: E402
+
+BASE = "http://127.0.0.1:5000"
+SPENT: collections.Counter[str] = collections.Counter()
+
+
+def timed(owner: object, name: str, label: str) -> None:
+    """Wrap owner.name so its wall time adds up under `label`."""
+    inner = getattr(owner, name)
+
+    @functools.wraps(inner)
+    def wrapper(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        start = time.perf_counter()
+        try:
+            return inner(*args, **kwargs)
+        finally:
+            SPENT[label] += time.perf_counter() - start
+
+    setattr(owner, name, wrapper)
+
+
+def wrap_steps() -> None:
+    import flask
+    from sqlalchemy.orm import Session
+
+    import bot.conversation.inbound as inbound
+    from bot.conversation import language, safety
+    from bot.conversation.pipeline import Pipeline
+    from bot.conversation.understanding.model import Classifier
+    from bot.sms import webhook
+    from bot.sms.spool import Spool
+
+    timed(flask.Flask, "__call__", "whole request (WSGI)")
+    timed(webhook.Signature, "valid", "signature (form parsed here)")
+    timed(webhook, "normalize_phone", "phone number parse")
+    timed(Spool, "append", "spool append (+ flush unless the database flushes)")
+    timed(webhook, "handle_inbound", "handle_inbound (reads, decide, writes)")
+    timed(Pipeline, "decide", "  decide (understanding)")
+    timed(Classifier, "predict", "    classifier")
+    timed(safety, "red_flag", "    red-flag rules")
+    timed(language, "detect", "    language detection")
+    for method in ("execute", "scalars", "commit", "connection"):
+        timed(Session, method, "  SQLAlchemy session (execute, commit...)")
+    timed(inbound, "_record", "  writes (text and reply)")
+
+
+def signed_requests(n: int, seed: int) -> list[tuple[bytes, str]]:
+    rng = random.Random(seed)
+    texts = [t for t in eval_texts() if t.upper() not in ("STOP", "UNSUBSCRIBE")]
+    out = []
+    for i in range(n):
+        form = inbound_form(
+            rng.choice(texts), from_=f"+1614{rng.randrange(10**7):07d}", sid=f"SM{seed:08x}{i:024x}"
+        )
+        out.append((urlencode(form).encode(), sign(BASE + "/sms", form)))
+    return out
+
+
+def environ(body: bytes, signature: str) -> dict:
+    return {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/sms",
+        "SCRIPT_NAME": "",
+        "QUERY_STRING": "",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "5000",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "CONTENT_TYPE": "application/x-www-form-urlencoded",
+        "CONTENT_LENGTH": str(len(body)),
+        "HTTP_HOST": "127.0.0.1:5000",
+        "HTTP_X_TWILIO_SIGNATURE": signature,
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.url_scheme": "http",
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+        "wsgi.version": (1, 0),
+    }
+
+
+def send(app, requests: list[tuple[bytes, str]]) -> None:  # noqa: ANN001
+    statuses = set()
+    for body, signature in requests:
+        for _ in app(environ(body, signature), lambda status, _h, _e=None: statuses.add(status)):
+            pass
+    assert statuses == {"200 OK"}, statuses
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--texts", type=int, default=2000)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--database-url", default="")
+    args = ap.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-budget-"))  # on disk: the spool's flush is real
+    os.environ.update(
+        DATABASE_URL=args.database_url or f"sqlite:///{tmp}/bench.sqlite3",
+        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+        PUBLIC_BASE_URL=BASE,
+        SPOOL_DIR=str(tmp / "spool"),
+        LOG_LEVEL="WARNING",
+    )
+    flask_cmd = [sys.executable, "-m", "flask", "--app", "bot", "db", "upgrade"]
+    subprocess.run(flask_cmd, cwd=ROOT, check=True, capture_output=True)
+    from bot import create_app
+
+    app = create_app()
+    send(app, signed_requests(300, seed=0))  # warm-up: caches, pool, first-request work
+    wall, cpu = [], []
+    for run in range(1, args.runs + 1):
+        batch = signed_requests(args.texts, seed=run)
+        start_wall, start_cpu = time.perf_counter(), time.process_time()
+        send(app, batch)
+        wall.append((time.perf_counter() - start_wall) / args.texts * 1000)
+        cpu.append((time.process_time() - start_cpu) / args.texts * 1000)
+    print(f"database: {os.environ['DATABASE_URL'].split(':')[0]}; {args.texts} texts x {args.runs}")
+    print(f"ms per text, best run: wall {min(wall):.3f}, CPU {min(cpu):.3f}")
+
+    wrap_steps()
+    SPENT.clear()
+    send(app, signed_requests(args.texts, seed=99))
+    print("\n| step (timed separately; a row includes the rows under it) | us per text |")
+    print("|---|---|")
+    for label, seconds in sorted(SPENT.items(), key=lambda kv: -kv[1]):
+        print(f"| {label} | {seconds / args.texts * 1e6:.0f} |")
+
+
+if __name__ == "__main__":
+    main()
