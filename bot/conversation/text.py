@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'"})
 _NON_WORD = re.compile(r"[^a-z0-9' ]+")
 _SPACES = re.compile(r"\s+")
 
 
+# Every step of the pipeline normalises the same text again (about ten times a text):
+# done once per distinct text, it is a dictionary lookup after that.
+@lru_cache(maxsize=1024)
 def normalize(text: str) -> str:
     """Lower case, ASCII, punctuation to spaces, single spaces. Keeps apostrophes."""
     text = unicodedata.normalize("NFKD", text or "").translate(_APOSTROPHES)

@@ -246,4 +246,30 @@ def test_axe_finds_nothing_serious_on_any_staff_page(live: tuple, browser) -> No
     page.get_by_role("button", name="Send text").click()
     page.get_by_role("heading", name="Send this text anyway?").wait_for()
     found["confirm a text"] = _axe(page)
+    page.goto(f"{base}/staff/import")
+    big = b"phone,name\n" + b"+16145550100,A patient\n" * 4000  # over MAX_CONTENT_LENGTH
+    upload = {"name": "big.csv", "mimeType": "text/csv", "buffer": big}
+    page.set_input_files("#file", files=[upload])
+    page.get_by_role("button", name="Import").click()
+    page.get_by_role("heading", name="That file is too large").wait_for()
+    found["file too large"] = _axe(page)
     assert {k: v for k, v in found.items() if v} == {}
+
+
+def test_the_first_tab_offers_to_skip_the_menu(live: tuple, browser) -> None:  # noqa: ANN001
+    """A keyboard or screen-reader user reaches the page without tabbing through the menu."""
+    from playwright.sync_api import expect
+
+    base, _app, _fake = live
+    page = _page(browser, base)
+    page.goto(f"{base}/staff/inbox")
+    skip = page.get_by_role("link", name="Skip to content")
+    expect(skip).not_to_be_in_viewport()  # out of sight for a mouse user
+    page.keyboard.press("Tab")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+    page.keyboard.press("Tab")  # the next stop is in the page, not the menu
+    focused = page.evaluate("document.activeElement.closest('main') !== null")
+    assert focused
