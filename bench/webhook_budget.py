@@ -70,7 +70,9 @@ def wrap_steps() -> None:
     timed(language, "detect", "    language detection")
     for method in ("execute", "scalars", "commit", "connection"):
         timed(Session, method, "  SQLAlchemy session (execute, commit...)")
-    timed(inbound, "_record", "  writes (text and reply)")
+    timed(inbound, "_record", "  writes that change state (STOP, YES...)")
+    if hasattr(inbound, "_record_text_and_reply"):  # absent before issue 12's third pass
+        timed(inbound, "_record_text_and_reply", "  writes (a text and its reply)")
 
 
 def signed_requests(n: int, seed: int) -> list[tuple[bytes, str]]:
