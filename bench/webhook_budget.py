@@ -1,11 +1,13 @@
 """Where one text's time goes inside the web process: the real POST /sms called as WSGI,
 no server, no network, so the figures move less with the machine's load than wrk's.
 
-Each text is unique (its own MessageSid and number) and signed as Twilio would sign it,
-so it does the whole work: signature, spool, reads, decision, writes, TwiML. The budget
+Each text is unique (its own MessageSid) and signed as Twilio would sign it, so it does
+the whole work: signature, spool, reads, decision, writes, TwiML. By default every text
+comes from a number we do not know; --enrolled sends them from active patients with a
+scan to come (what a clinic's traffic mostly is: their context takes more reads). The budget
 wraps the main steps with a timer (the steps overlap: a row includes the rows it calls).
 
-    python bench/webhook_budget.py [--texts 2000] [--database-url URL] [--runs 3]
+    python bench/webhook_budget.py [--texts 2000] [--database-url URL] [--runs 3] [--enrolled]
 """
 
 from __future__ import annotations
@@ -70,19 +72,26 @@ def wrap_steps() -> None:
     timed(language, "detect", "    language detection")
     for method in ("execute", "scalars", "commit", "connection"):
         timed(Session, method, "  SQLAlchemy session (execute, commit...)")
+    timed(inbound, "load_context", "  a patient's context (check-in, next scan...)")
+    timed(inbound, "upcoming_scan", "    next scan")
+    timed(inbound, "format_when", "    next scan's date in words")
+    timed(inbound.checkins, "state_of", "    open check-in")
     timed(inbound, "_record", "  writes that change state (STOP, YES...)")
     if hasattr(inbound, "_record_text_and_reply"):  # absent before issue 12's third pass
         timed(inbound, "_record_text_and_reply", "  writes (a text and its reply)")
 
 
-def signed_requests(n: int, seed: int) -> list[tuple[bytes, str]]:
+def phone(i: int) -> str:
+    return f"+1614555{i:04d}"
+
+
+def signed_requests(n: int, seed: int, enrolled: bool = False) -> list[tuple[bytes, str]]:
     rng = random.Random(seed)
     texts = [t for t in eval_texts() if t.upper() not in ("STOP", "UNSUBSCRIBE")]
     out = []
     for i in range(n):
-        form = inbound_form(
-            rng.choice(texts), from_=f"+1614{rng.randrange(10**7):07d}", sid=f"SM{seed:08x}{i:024x}"
-        )
+        sender = phone(i) if enrolled else f"+1614{rng.randrange(10**7):07d}"
+        form = inbound_form(rng.choice(texts), from_=sender, sid=f"SM{seed:08x}{i:024x}")
         out.append((urlencode(form).encode(), sign(BASE + "/sms", form)))
     return out
 
@@ -110,6 +119,22 @@ def environ(body: bytes, signature: str) -> dict:
     }
 
 
+def enroll(app, count: int) -> None:  # noqa: ANN001
+    """Active patients, each with a CT scan in ten days (no texts sent: rows only)."""
+    from datetime import timedelta
+
+    from bot.extensions import db
+    from bot.models import ACTIVE, Patient, Scan, utcnow
+
+    with app.app_context():
+        patients = [Patient(phone=phone(i), status=ACTIVE, language="en") for i in range(count)]
+        db.session.add_all(patients)
+        db.session.flush()
+        when = utcnow() + timedelta(days=10)
+        db.session.add_all(Scan(patient_id=p.id, scheduled_at=when) for p in patients)
+        db.session.commit()
+
+
 def send(app, requests: list[tuple[bytes, str]]) -> None:  # noqa: ANN001
     statuses = set()
     for body, signature in requests:
@@ -123,6 +148,7 @@ def main() -> None:
     ap.add_argument("--texts", type=int, default=2000)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--database-url", default="")
+    ap.add_argument("--enrolled", action="store_true", help="texts from active patients")
     args = ap.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-budget-"))  # on disk: the spool's flush is real
@@ -138,20 +164,25 @@ def main() -> None:
     from bot import create_app
 
     app = create_app()
-    send(app, signed_requests(300, seed=0))  # warm-up: caches, pool, first-request work
+    if args.enrolled:
+        enroll(app, args.texts)
+    # Warm-up: caches, the pool, the first request's one-off work.
+    send(app, signed_requests(300, seed=0, enrolled=args.enrolled))
     wall, cpu = [], []
     for run in range(1, args.runs + 1):
-        batch = signed_requests(args.texts, seed=run)
+        batch = signed_requests(args.texts, seed=run, enrolled=args.enrolled)
         start_wall, start_cpu = time.perf_counter(), time.process_time()
         send(app, batch)
         wall.append((time.perf_counter() - start_wall) / args.texts * 1000)
         cpu.append((time.process_time() - start_cpu) / args.texts * 1000)
-    print(f"database: {os.environ['DATABASE_URL'].split(':')[0]}; {args.texts} texts x {args.runs}")
+    senders = "active patients" if args.enrolled else "unknown numbers"
+    database = os.environ["DATABASE_URL"].split(":")[0]
+    print(f"database: {database}; {args.texts} texts x {args.runs} from {senders}")
     print(f"ms per text, best run: wall {min(wall):.3f}, CPU {min(cpu):.3f}")
 
     wrap_steps()
     SPENT.clear()
-    send(app, signed_requests(args.texts, seed=99))
+    send(app, signed_requests(args.texts, seed=99, enrolled=args.enrolled))
     print("\n| step (timed separately; a row includes the rows under it) | us per text |")
     print("|---|---|")
     for label, seconds in sorted(SPENT.items(), key=lambda kv: -kv[1]):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from bot.checkins.conversation import OpenCheckin, Previous, Turn
 from bot.extensions import db
@@ -19,14 +19,18 @@ OPEN = CheckinStatus.OPEN
 CLOCK, PATIENT = "clock", "patient"  # Checkin.source: the weekly time, or CHECK
 
 
+# Read for every text from an active patient: built once.
+_OPEN = (
+    select(Checkin)
+    .where(Checkin.patient_id == bindparam("patient_id"), Checkin.status == OPEN)
+    .order_by(Checkin.id.desc())
+    .limit(1)
+)
+
+
 def open_checkin(patient_id: int) -> Checkin | None:
     """The patient's check-in waiting for an answer (at most one), if any."""
-    return db.session.scalars(
-        select(Checkin)
-        .where(Checkin.patient_id == patient_id, Checkin.status == OPEN)
-        .order_by(Checkin.id.desc())
-        .limit(1)
-    ).first()
+    return db.session.scalars(_OPEN, {"patient_id": patient_id}).first()
 
 
 def _previous(patient_id: int, before_id: int) -> dict[str, Previous]:

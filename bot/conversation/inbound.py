@@ -6,7 +6,7 @@ from `pipeline.decide()`, so there is one implementation of what the bot says.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -129,23 +129,39 @@ def _history(phone: str) -> list[HistoryRow]:
 def load_context(
     phone: str, patient: Patient | None, history: list[HistoryRow] | None = None
 ) -> Context:
-    """What the pipeline needs to know about this number, from the message history."""
+    """What the pipeline needs to know about this number, from the message history. The
+    next scan is left out: only a question about it needs it (see decide_for)."""
     history = history if history is not None else _history(phone)
-    next_scan = None
-    if patient is not None:
-        scan = upcoming_scan(patient, utcnow())
-        if scan:
-            when = format_when(scan.scheduled_at, patient.timezone, patient.language)
-            next_scan = (scan.kind, when)
     talking = patient is not None and patient.status in (ACTIVE, PAUSED)
     return context_from(
         history,
         status=patient.status if patient else None,
         language=patient.language if patient else None,
-        next_scan=next_scan,
+        next_scan=None,
         checkin=checkins.state_of(patient) if talking else None,
         reminder=_awaiting_reply(patient, history) if talking else None,
     )
+
+
+def _next_scan(patient: Patient) -> tuple[str, str] | None:
+    """The patient's next scan as the pipeline words it: (kind, local date and time)."""
+    scan = upcoming_scan(patient, utcnow())
+    if scan is None:
+        return None
+    return scan.kind, format_when(scan.scheduled_at, patient.timezone, patient.language)
+
+
+def decide_for(
+    phone: str, body: str, patient: Patient | None, history: list[HistoryRow] | None = None
+) -> Decision:
+    """The pipeline's decision for this text from this number. The next scan is read only
+    for a text that asks about it (a query and a date formatted for every text, before)."""
+    pipeline = get_pipeline()
+    ctx = load_context(phone, patient, history)
+    decision = pipeline.decide(body, ctx)
+    if decision.topic == "next_scan" and patient is not None:
+        decision = pipeline.decide(body, replace(ctx, next_scan=_next_scan(patient)))
+    return decision
 
 
 def context_from(
@@ -203,7 +219,7 @@ def _awaiting_reply(patient: Patient, history: list[HistoryRow]) -> AwaitingRepl
 def preview(phone: str, body: str) -> Decision:
     """What this number would get, without recording anything (the `reply` command)."""
     patient = patient_by_phone(phone)
-    return get_pipeline().decide(body, load_context(phone, patient))
+    return decide_for(phone, body, patient)
 
 
 def _looping(history: list[HistoryRow], body: str) -> str | None:
@@ -264,7 +280,7 @@ def handle_inbound(phone: str, body: str, sid: str, replayed: Replayed | None = 
     reading_first()  # no transaction while reading and deciding (no lock on SQLite)
     patient = db.session.scalars(_PATIENT, {"phone": phone}).first()
     history = _history(phone)
-    decision = get_pipeline().decide(body, load_context(phone, patient, history))
+    decision = decide_for(phone, body, patient, history)
     reply, muted = _reply_unless_looping(decision, history, body, replayed)
     row = _inbound_row(phone, body, patient, decision, muted, replayed)
     if row["flag"] is None and answers_staff(history, replayed.at if replayed else utcnow()):

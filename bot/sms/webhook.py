@@ -16,7 +16,7 @@ from functools import wraps
 from xml.sax.saxutils import escape
 
 from flask import Blueprint, Response, abort, current_app, request
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import SQLAlchemyError
 from twilio.request_validator import RequestValidator
 
@@ -150,6 +150,10 @@ def _degraded(
     return _twiml(reply)
 
 
+# A delivery update arrives for every text we send: the statement is built once.
+_BY_SID = select(Message).where(Message.twilio_sid == bindparam("sid"))
+
+
 @bp.post("/status")
 @twilio_signed
 def status() -> tuple[str, int]:
@@ -158,7 +162,7 @@ def status() -> tuple[str, int]:
     new_status = (form.get("MessageStatus") or form.get("SmsStatus") or "").lower()
     if not _SID.fullmatch(sid) or new_status not in DELIVERY_ORDER:
         return "", 400
-    msg = db.session.scalars(select(Message).where(Message.twilio_sid == sid)).first()
+    msg = db.session.scalars(_BY_SID, {"sid": sid}).first()
     if msg is None:
         return "", 204  # not ours (or erased): nothing to update
     # Callbacks arrive out of order: never move a message backwards.
