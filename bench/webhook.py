@@ -10,6 +10,7 @@ Then memory: 10 000 more messages through the real app, RSS of each web worker s
 along the way.
 
     python bench/webhook.py [--rounds 3] [--seconds 10] [--workers 2] [--database-url URL]
+                            [--enrolled 10000]   # texts from active patients, not strangers
 """
 
 from __future__ import annotations
@@ -50,16 +51,35 @@ def eval_texts() -> list[str]:
         return [r[0] for r in csv.reader(fh, delimiter="\t") if r and not r[0].startswith("#")]
 
 
-def write_requests(path: Path, base: str, n: int, seed: int) -> None:
+def phone(i: int) -> str:
+    """The number of enrolled patient i (see enroll())."""
+    return f"+161455{i:05d}"
+
+
+def enroll(app, count: int) -> None:  # noqa: ANN001
+    """Active patients 0..count-1, each with a CT scan in ten days (rows only, no texts)."""
+    from datetime import timedelta
+
+    from bot.extensions import db
+    from bot.models import ACTIVE, Patient, Scan, utcnow
+
+    with app.app_context():
+        patients = [Patient(phone=phone(i), status=ACTIVE, language="en") for i in range(count)]
+        db.session.add_all(patients)
+        db.session.flush()
+        when = utcnow() + timedelta(days=10)
+        db.session.add_all(Scan(patient_id=p.id, scheduled_at=when) for p in patients)
+        db.session.commit()
+
+
+def write_requests(path: Path, base: str, n: int, seed: int, patients: int = 0) -> None:
+    """n signed requests; from enrolled patients (one after another) when `patients`."""
     rng = random.Random(seed)
     texts = [t for t in eval_texts() if t.upper() not in ("STOP", "UNSUBSCRIBE")]
     with path.open("w") as fh:
         for i in range(n):
-            form = inbound_form(
-                rng.choice(texts),
-                from_=f"+1614{rng.randrange(10**7):07d}",
-                sid=f"SM{seed:08x}{i:024x}",
-            )
+            sender = phone(i % patients) if patients else f"+1614{rng.randrange(10**7):07d}"
+            form = inbound_form(rng.choice(texts), from_=sender, sid=f"SM{seed:08x}{i:024x}")
             fh.write(f"{sign(base + '/sms', form)}\t{urlencode(form)}\n")
 
 
@@ -127,17 +147,24 @@ def main() -> None:
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--memory-messages", type=int, default=10_000)
     ap.add_argument("--database-url", default="")
+    ap.add_argument("--enrolled", type=int, default=0, help="texts from this many active patients")
     args = ap.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-webhook-"))
     db_url = args.database_url or f"sqlite:///{tmp}/bench.sqlite3"
     migrate(db_url)
+    if args.enrolled:
+        os.environ["DATABASE_URL"] = db_url
+        from bot import create_app
+
+        enroll(create_app(), args.enrolled)
     env = {"DATABASE_URL": db_url, "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "LOG_LEVEL": "WARNING"}
     script = ROOT / "bench" / "webhook.lua"
     print(
         f"machine: {os.cpu_count()} cores; database: {db_url.split('://')[0]}; "
         f"gunicorn sync workers={args.workers}; wrk -t1 -c{args.connections} "
-        f"-d{args.seconds}s; load average {os.getloadavg()[0]:.1f}",
+        f"-d{args.seconds}s; load average {os.getloadavg()[0]:.1f}; texts from "
+        f"{f'{args.enrolled} active patients' if args.enrolled else 'unknown numbers'}",
         flush=True,
     )
 
@@ -147,7 +174,8 @@ def main() -> None:
         for name, app in (("bare", "bench.bare_app:create_app()"), ("real", "bot:create_app()")):
             with served(app, env, args.workers) as (base, _):
                 reqfile = tmp / f"req-{name}-{r}.txt"
-                write_requests(reqfile, base, 40_000, seed=r * 2 + (name == "real"))
+                seed = r * 2 + (name == "real")
+                write_requests(reqfile, base, 40_000, seed, args.enrolled)
                 result[name] = run_wrk(base, script, reqfile, args.seconds, args.connections)
         ratio = result["real"]["rps"] / result["bare"]["rps"]
         rows.append((result, ratio))
@@ -175,7 +203,7 @@ def main() -> None:
     # Memory: RSS of each web worker while 10 000 messages go through the real app.
     with served("bot:create_app()", env, args.workers) as (base, proc):
         reqfile = tmp / "req-mem.txt"
-        write_requests(reqfile, base, args.memory_messages, seed=999)
+        write_requests(reqfile, base, args.memory_messages, 999, args.enrolled)
         lines = reqfile.read_text().splitlines()
 
         def post(line: str) -> int:

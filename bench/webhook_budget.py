@@ -28,7 +28,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.webhook import eval_texts  # noqa: E402
+from bench.webhook import enroll, eval_texts, phone  # noqa: E402
 from tests.conftest import AUTH_TOKEN, inbound_form, sign  # noqa: E402
 
 BASE = "http://127.0.0.1:5000"
@@ -81,10 +81,6 @@ def wrap_steps() -> None:
         timed(inbound, "_record_text_and_reply", "  writes (a text and its reply)")
 
 
-def phone(i: int) -> str:
-    return f"+1614555{i:04d}"
-
-
 def signed_requests(n: int, seed: int, enrolled: bool = False) -> list[tuple[bytes, str]]:
     rng = random.Random(seed)
     texts = [t for t in eval_texts() if t.upper() not in ("STOP", "UNSUBSCRIBE")]
@@ -117,22 +113,6 @@ def environ(body: bytes, signature: str) -> dict:
         "wsgi.run_once": False,
         "wsgi.version": (1, 0),
     }
-
-
-def enroll(app, count: int) -> None:  # noqa: ANN001
-    """Active patients, each with a CT scan in ten days (no texts sent: rows only)."""
-    from datetime import timedelta
-
-    from bot.extensions import db
-    from bot.models import ACTIVE, Patient, Scan, utcnow
-
-    with app.app_context():
-        patients = [Patient(phone=phone(i), status=ACTIVE, language="en") for i in range(count)]
-        db.session.add_all(patients)
-        db.session.flush()
-        when = utcnow() + timedelta(days=10)
-        db.session.add_all(Scan(patient_id=p.id, scheduled_at=when) for p in patients)
-        db.session.commit()
 
 
 def send(app, requests: list[tuple[bytes, str]]) -> None:  # noqa: ANN001
