@@ -202,12 +202,19 @@ class FakeTwilio:
                 return fault
         return None
 
-    def _create(self, account: str, form: dict[str, str], repeat_sid: bool = False) -> dict:
+    def _create(
+        self, account: str, form: dict[str, str], repeat_sid: bool = False, answered: bool = True
+    ) -> dict:
+        """Store a message. `answered` False: its sid never reaches the client (a hang or a
+        garbage answer). A repeated sid is one the client was already given: taking the
+        newest message's instead would, when sends run in parallel, sometimes give away
+        the sid of a message whose client never saw it, and make the test a coin toss."""
         now = datetime.now(UTC).replace(microsecond=0)
         sid = "SM" + secrets.token_hex(16)
         if repeat_sid:
             with self._lock:
-                sid = self._messages[-1]["sid"] if self._messages else sid
+                given = [m["sid"] for m in self._messages if m["_sid_given"]]
+                sid = given[-1] if given else sid
         body = form.get("Body", "")
         msg = {
             "account_sid": account,
@@ -233,6 +240,7 @@ class FakeTwilio:
             # Not part of Twilio's answer: what the fake saw, for tests.
             "_status_callback": form.get("StatusCallback"),
             "_received_at": time.time(),
+            "_sid_given": answered,
         }
         with self._lock:
             if self._stay_queued:
@@ -359,13 +367,13 @@ class _Handler(BaseHTTPRequestHandler):
         fault = fake._fault_for(form["To"])
         if fault is not None and fault.status == 0:
             if fault.create:
-                fake._create(m.group(1), form)
+                fake._create(m.group(1), form, answered=False)
             time.sleep(fault.hang_seconds)
             self.close_connection = True
             return  # no answer at all: the client times out or sees the connection drop
         if fault is not None and fault.garbage:
             if fault.create:
-                fake._create(m.group(1), form)
+                fake._create(m.group(1), form, answered=False)
             time.sleep(fake.latency)
             return self._raw(fault.status, *GARBAGE[fault.garbage])
         if fault is not None and fault.repeat_sid:
