@@ -72,15 +72,24 @@ def enroll(app, count: int) -> None:  # noqa: ANN001
         db.session.commit()
 
 
-def write_requests(path: Path, base: str, n: int, seed: int, patients: int = 0) -> None:
-    """n signed requests; from enrolled patients (one after another) when `patients`."""
+def signed_requests(base: str, n: int, seed: int, patients: int = 0) -> list[tuple[str, str]]:
+    """n (signature, urlencoded body) pairs for POST base/sms, each with its own MessageSid
+    and an eval text; from enrolled patients (one after another) when `patients`, else
+    from random unknown numbers."""
     rng = random.Random(seed)
     texts = [t for t in eval_texts() if t.upper() not in ("STOP", "UNSUBSCRIBE")]
-    with path.open("w") as fh:
-        for i in range(n):
-            sender = phone(i % patients) if patients else f"+1614{rng.randrange(10**7):07d}"
-            form = inbound_form(rng.choice(texts), from_=sender, sid=f"SM{seed:08x}{i:024x}")
-            fh.write(f"{sign(base + '/sms', form)}\t{urlencode(form)}\n")
+    out = []
+    for i in range(n):
+        sender = phone(i % patients) if patients else f"+1614{rng.randrange(10**7):07d}"
+        form = inbound_form(rng.choice(texts), from_=sender, sid=f"SM{seed:08x}{i:024x}")
+        out.append((sign(base + "/sms", form), urlencode(form)))
+    return out
+
+
+def write_requests(path: Path, base: str, n: int, seed: int, patients: int = 0) -> None:
+    """The requests as wrk's script reads them: signature TAB body, one per line."""
+    lines = (f"{sig}\t{body}\n" for sig, body in signed_requests(base, n, seed, patients))
+    path.write_text("".join(lines))
 
 
 def run_wrk(base: str, script: Path, reqfile: Path, seconds: int, conns: int) -> dict:

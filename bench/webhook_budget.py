@@ -17,19 +17,17 @@ import collections
 import functools
 import io
 import os
-import random
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.webhook import enroll, eval_texts, phone  # noqa: E402
-from tests.conftest import AUTH_TOKEN, inbound_form, sign  # noqa: E402
+from bench.webhook import enroll, signed_requests  # noqa: E402
+from tests.conftest import AUTH_TOKEN  # noqa: E402
 
 BASE = "http://127.0.0.1:5000"
 SPENT: collections.Counter[str] = collections.Counter()
@@ -81,15 +79,10 @@ def wrap_steps() -> None:
         timed(inbound, "_record_text_and_reply", "  writes (a text and its reply)")
 
 
-def signed_requests(n: int, seed: int, enrolled: bool = False) -> list[tuple[bytes, str]]:
-    rng = random.Random(seed)
-    texts = [t for t in eval_texts() if t.upper() not in ("STOP", "UNSUBSCRIBE")]
-    out = []
-    for i in range(n):
-        sender = phone(i) if enrolled else f"+1614{rng.randrange(10**7):07d}"
-        form = inbound_form(rng.choice(texts), from_=sender, sid=f"SM{seed:08x}{i:024x}")
-        out.append((urlencode(form).encode(), sign(BASE + "/sms", form)))
-    return out
+def requests_for(n: int, seed: int, enrolled: bool) -> list[tuple[bytes, str]]:
+    """(body, signature) pairs; from active patients 0..n-1 when `enrolled`."""
+    pairs = signed_requests(BASE, n, seed, patients=n if enrolled else 0)
+    return [(body.encode(), signature) for signature, body in pairs]
 
 
 def environ(body: bytes, signature: str) -> dict:
@@ -147,10 +140,10 @@ def main() -> None:
     if args.enrolled:
         enroll(app, args.texts)
     # Warm-up: caches, the pool, the first request's one-off work.
-    send(app, signed_requests(300, seed=0, enrolled=args.enrolled))
+    send(app, requests_for(300, 0, args.enrolled))
     wall, cpu = [], []
     for run in range(1, args.runs + 1):
-        batch = signed_requests(args.texts, seed=run, enrolled=args.enrolled)
+        batch = requests_for(args.texts, run, args.enrolled)
         start_wall, start_cpu = time.perf_counter(), time.process_time()
         send(app, batch)
         wall.append((time.perf_counter() - start_wall) / args.texts * 1000)
@@ -162,7 +155,7 @@ def main() -> None:
 
     wrap_steps()
     SPENT.clear()
-    send(app, signed_requests(args.texts, seed=99, enrolled=args.enrolled))
+    send(app, requests_for(args.texts, 99, args.enrolled))
     print("\n| step (timed separately; a row includes the rows under it) | us per text |")
     print("|---|---|")
     for label, seconds in sorted(SPENT.items(), key=lambda kv: -kv[1]):

@@ -99,7 +99,7 @@ def commits_are_durable() -> bool:
     database once per process; while it cannot be asked, the answer is no."""
     ext = current_app.extensions
     if "nextsteps.durable_commits" not in ext:
-        if db.session.get_bind().dialect.name != "postgresql":
+        if _dialect() != "postgresql":
             ext["nextsteps.durable_commits"] = False
         else:
             try:

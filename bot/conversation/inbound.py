@@ -368,18 +368,25 @@ def _record_text_and_reply(sid: str, row: dict, reply: str | None, alone: bool) 
     """The common case, a question and its answer: just the two rows. `alone` (PostgreSQL,
     autocommit): in one statement, so one round trip and no BEGIN/COMMIT. Otherwise two
     inserts in the write transaction (SQLite: under the write lock)."""
-    row = {"created_at": utcnow(), **row, "twilio_sid": sid}
     if reply and alone:
-        params = {f"t_{name}": value for name, value in row.items()}
+        text = {"created_at": utcnow(), **row, "twilio_sid": sid}  # one time for both rows
+        params = {f"t_{name}": value for name, value in text.items()}
         db.session.execute(_INSERT_TEXT_AND_REPLY, {**params, "reply_body": reply})
         return
-    inbound_id = db.session.execute(_INSERT_INBOUND, row).scalar_one()
+    inbound_id = _insert_text(sid, row)
     if reply:
-        reply_row = {**row, "twilio_sid": None, "direction": OUTBOUND, "body": reply}
-        db.session.execute(
-            _INSERT_REPLY,
-            {**reply_row, "flag": None, "status": "replied", "reply_to_id": inbound_id},
-        )
+        _insert_reply(row, reply, inbound_id)
+
+
+def _insert_text(sid: str, row: dict) -> int:
+    """The text's row; its unique MessageSid is the dedupe (a twin raises IntegrityError)."""
+    return db.session.execute(_INSERT_INBOUND, {"twilio_sid": sid, **row}).scalar_one()
+
+
+def _insert_reply(row: dict, reply: str, inbound_id: int) -> None:
+    """Our reply's row, linked to the text it answers."""
+    reply_row = {**row, "direction": OUTBOUND, "body": reply, "flag": None}
+    db.session.execute(_INSERT_REPLY, {**reply_row, "status": "replied", "reply_to_id": inbound_id})
 
 
 def _record(
@@ -387,7 +394,7 @@ def _record(
 ) -> None:
     """Insert the text (its unique MessageSid is the dedupe: a twin raises IntegrityError),
     apply the state change, and store the reply linked to it."""
-    inbound_id = db.session.execute(_INSERT_INBOUND, {"twilio_sid": sid, **row}).scalar_one()
+    inbound_id = _insert_text(sid, row)
     new_patient = _apply_state(decision, row["phone"], patient)
     if new_patient is not None and decision.new_language:
         new_patient.language = decision.new_language  # remembered for replies and reminders
@@ -399,10 +406,7 @@ def _record(
     if new_patient is not None:
         _follow_up(decision, new_patient, row["body"], inbound_id)
     if reply:
-        reply_row = {**row, "direction": OUTBOUND, "body": reply, "flag": None}
-        db.session.execute(
-            _INSERT_REPLY, {**reply_row, "status": "replied", "reply_to_id": inbound_id}
-        )
+        _insert_reply(row, reply, inbound_id)
 
 
 def _follow_up(decision: Decision, patient: Patient, body: str, inbound_id: int) -> None:
