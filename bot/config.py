@@ -12,9 +12,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import click
 
-class ConfigError(RuntimeError):
-    """A setting is missing, malformed or contradicts another one."""
+
+class ConfigError(click.ClickException, RuntimeError):
+    """A setting is missing, malformed or contradicts another one. A click exception, so
+    every `flask` command stops with "Error: <message>" and status 1, not a traceback."""
+
+    def __str__(self) -> str:
+        return self.message
 
 
 def _int(env: Mapping[str, str], name: str, default: int, low: int = 0) -> int:
@@ -77,6 +83,7 @@ def database_url(raw: str | None, instance_path: str) -> str:
 def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dict:
     """Read and validate every setting. Raises ConfigError naming the variable."""
     env = os.environ if env is None else env
+    _require_for_production(env)
     return {
         "SQLALCHEMY_DATABASE_URI": database_url(env.get("DATABASE_URL"), instance_path),
         **_twilio_settings(env),
@@ -89,6 +96,23 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
         "TESTING": _bool(env, "TESTING", False),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
     }
+
+
+# Settings whose values patients read (or that guard them): production refuses to start
+# without any of them, and says every one that is missing at once.
+PRODUCTION_REQUIRED = {
+    "SECRET_KEY": "signs staff sessions",
+    "CLINIC_PHONE": "the care team's number every urgent reply and HELP text gives",
+}
+
+
+def _require_for_production(env: Mapping[str, str]) -> None:
+    if env.get("FLASK_ENV") != "production":
+        return
+    missing = [name for name in PRODUCTION_REQUIRED if not env.get(name, "").strip()]
+    if missing:
+        why = "; ".join(f"{name} ({PRODUCTION_REQUIRED[name]})" for name in missing)
+        raise ConfigError(f"FLASK_ENV=production needs these settings: {why}")
 
 
 def _twilio_settings(env: Mapping[str, str]) -> dict:
@@ -182,7 +206,8 @@ def _conversation_settings(env: Mapping[str, str]) -> dict:
         raise ConfigError(f"DEFAULT_TIMEZONE {default_tz!r} is not an IANA time zone") from None
     return {
         "PROGRAM_NAME": env.get("PROGRAM_NAME", "NextSteps"),
-        "CLINIC_PHONE": env.get("CLINIC_PHONE", "your clinic's main number"),
+        # Unset (development only): texts say "your clinic's main number" in their language.
+        "CLINIC_PHONE": env.get("CLINIC_PHONE", "").strip(),
         "DEFAULT_REGION": env.get("DEFAULT_REGION", "US"),
         "DEFAULT_TIMEZONE": default_tz,
         # Loop guard: an auto-responder or a stuck phone must not start a reply storm.

@@ -103,12 +103,13 @@ class Message(db.Model):
     __tablename__ = "messages"
     __table_args__ = (
         Index("ix_messages_phone_id", "phone", "id"),
-        # The clock looks for staff texts to retry at every tick: a small partial index.
+        # The clock looks for staff texts and invitations to retry at every tick: a small
+        # partial index (schedules/staff_texts.py writes the same literal).
         Index(
-            "ix_messages_staff_status",
+            "ix_messages_retried_status",
             "status",
-            sqlite_where=text("topic = 'staff'"),
-            postgresql_where=text("topic = 'staff'"),
+            sqlite_where=text("topic IN ('staff', 'opt_in')"),
+            postgresql_where=text("topic IN ('staff', 'opt_in')"),
         ),
     )
 

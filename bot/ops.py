@@ -43,7 +43,9 @@ class Health(StrEnum):
 
 def _clock_age_seconds() -> float | None:
     last = db.session.scalar(select(func.max(ClockTick.last_tick_at)))
-    return None if last is None else (utcnow() - last).total_seconds()
+    # Never negative: a mark from the future (another machine's clock running ahead, or
+    # a rehearsal before they left no mark) reads as "just now".
+    return None if last is None else max(0.0, (utcnow() - last).total_seconds())
 
 
 @bp.get("/healthz")

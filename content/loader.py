@@ -42,6 +42,7 @@ TOPIC_IDS = (
 # Service replies (keys of replies.yaml). Some share a topic id (e.g. next_scan_known and
 # next_scan_unknown are both topic "next_scan").
 REPLY_KEYS = (
+    "clinic_phone_unset",
     "help",
     "stop",
     "start",

@@ -1,4 +1,6 @@
-"""`python -m schedules`: the clock. `--once [--now 2027-01-05T15:05Z]` runs one tick."""
+"""`python -m schedules`: the clock. `--once` runs one tick by hand; `--once --now T` is a
+rehearsal: it sends what is due at T (to see a reminder without waiting for it) and leaves
+no mark the real clock reads. Refused with FLASK_ENV=production."""
 
 from __future__ import annotations
 
@@ -21,16 +23,26 @@ def parse_now(value: str) -> datetime:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m schedules", description=__doc__)
     parser.add_argument("--once", action="store_true", help="run one tick and exit")
-    parser.add_argument("--now", type=parse_now, help="with --once: tick as if at this time")
+    parser.add_argument(
+        "--now", type=parse_now, help="with --once: rehearse a tick as if at this time"
+    )
     args = parser.parse_args(argv)
     if args.now and not args.once:
         parser.error("--now needs --once")
 
     from bot import create_app
+    from bot.config import ConfigError
     from schedules.clock import run_clock, tick
     from schedules.leader import ClockAlreadyRunning
 
-    app = create_app()
+    try:
+        app = create_app()
+    except ConfigError as exc:
+        print(f"clock not started: {exc}", file=sys.stderr)
+        return 2
+    if args.now and app.config["PRODUCTION"]:
+        # A rehearsal at another hour would text real patients at the real one.
+        parser.error("--now is a rehearsal for development: refused with FLASK_ENV=production")
     if not args.once:
         try:
             run_clock(app)
@@ -39,8 +51,9 @@ def main(argv: list[str] | None = None) -> int:
             return 3
         return 0
     with app.app_context():
-        stats = tick(args.now)
-    print(f"tick done: {stats.summary() or 'nothing due'}")
+        stats = tick(args.now, rehearsal=args.now is not None)
+    done = "rehearsal done (the real clock is untouched)" if args.now else "tick done"
+    print(f"{done}: {stats.summary() or 'nothing due'}")
     return 0
 
 

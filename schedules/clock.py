@@ -49,31 +49,45 @@ def _always() -> bool:
     return True
 
 
-def tick(now: datetime | None = None, leading: Callable[[], bool] | None = None) -> DispatchStats:
+def tick(
+    now: datetime | None = None,
+    leading: Callable[[], bool] | None = None,
+    rehearsal: bool = False,
+) -> DispatchStats:
     """Plan and dispatch once, as if at `now` (naive UTC; default: the real time). With
-    `leading`, dispatch stops claiming when it turns false."""
+    `leading`, dispatch stops claiming when it turns false.
+
+    A `rehearsal` (`--once --now T`) sends what is due at T, judged at T (quiet hours,
+    caps), but leaves nothing the real clock reads: no heartbeat, no missed reminders or
+    check-ins closed, no rhythm scans booked, no nightly jobs."""
     at = now or utcnow()
     # Texts kept in the spool while the database was down go in first: a STOP among
     # them cancels that number's reminders before anything is dispatched.
     replay_spool()
-    _heartbeat(at, "running")
-    booked = advance_rhythms(at)
-    missed = skip_missed(at)
+    beat = _ignore_beat if rehearsal else _heartbeat
+    beat(at, "running")
+    booked = missed = 0
+    if not rehearsal:
+        booked, missed = advance_rhythms(at), skip_missed(at)
     db.session.commit()
-    stats = dispatch(now, leading or _always, lambda t: _heartbeat(t, "running: sending"))
+    stats = dispatch(now, leading or _always, lambda t: beat(t, "running: sending"))
     # Check-ins after reminders: a reminder due now counts toward the caps first.
-    checkins = start_due(at)
+    checkins = start_due(at, close_missed=not rehearsal)
     staff = resend_due(at)  # staff texts Twilio refused for now, or never answered
-    nightly = run_nightly(now or utcnow())
+    nightly = "" if rehearsal else run_nightly(now or utcnow())
     detail = (
         f"rhythm_booked={booked} missed={missed} staff_retried={staff} {stats.summary()} "
         f"{checkins.summary()}"
     ).strip()
     if nightly:
         detail += f" {nightly}"
-    _heartbeat(now or utcnow(), detail)
-    log_event("clock.tick", detail=detail.replace(" ", ","))
+    beat(now or utcnow(), detail)
+    log_event("clock.rehearsal" if rehearsal else "clock.tick", detail=detail.replace(" ", ","))
     return stats
+
+
+def _ignore_beat(at: datetime, detail: str) -> None:
+    """A rehearsal's heartbeat: /healthz and the nightly jobs read the real clock only."""
 
 
 def tick_if_leader(leadership: Leadership) -> DispatchStats | None:

@@ -1,6 +1,7 @@
-"""Retry staff texts on the clock, like reminders: Twilio refused for now (429, 5xx) ->
-again after the reminders' backoff; no readable answer, or a web process that died
-mid-call -> after REMINDER_LEASE_SECONDS ask Twilio whether it has the text, else resend.
+"""Retry staff texts (and opt-in invitations) on the clock, like reminders: Twilio
+refused for now (429, 5xx) -> again after the reminders' backoff; no readable answer, or
+a process that died mid-call -> after REMINDER_LEASE_SECONDS ask Twilio whether it has
+the text, else resend.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from bot.reminders.backoff import retry_delay
 from bot.sms import transport as tr
 from bot.sms.outbound import get_transport
 
-# A literal, so the planner can use the partial index ix_messages_staff_status.
-_STAFF = text(f"messages.topic = '{st.TOPIC}'")
+# A literal, so the planner can use the partial index ix_messages_retried_status.
+_STAFF = text("messages.topic IN (" + ", ".join(f"'{t}'" for t in st.RETRIED_TOPICS) + ")")
 # Twilio's clock and ours may differ a little; the body match does the real work.
 MARGIN = timedelta(minutes=10)
 

@@ -58,8 +58,42 @@ def test_python_m_schedules_once_with_now(twilio_app, fake_twilio, database_uri,
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
-    assert "tick done: sent=1" in done.stdout
+    assert "rehearsal done (the real clock is untouched): sent=1" in done.stdout
     assert len(fake_twilio.messages) == 1
+    with twilio_app.app_context():  # no heartbeat, no nightly mark from the future
+        assert db.session.scalars(select(ClockTick)).all() == []
+
+
+def test_a_rehearsal_leaves_the_real_clocks_work_to_it(twilio_app, fake_twilio, now):
+    """A rehearsal a week ahead sends what is due then, but closes nothing the real
+    clock still waits on: the reminder due today is still sent by today's real tick."""
+    with twilio_app.app_context():
+        patient = make_patient()
+        scan_at(patient, "2027-01-02 09:30")  # its 1-day reminder is due today (2027-01-01)
+        scan_at(patient, "2027-01-15 09:30")
+        tick(now=utc("2027-01-08 15:05"), rehearsal=True)  # the later scan's 7-day one
+        (rehearsed,) = fake_twilio.messages
+        assert "Jan 15" in rehearsed["body"]
+        assert db.session.scalars(select(ClockTick)).all() == []
+        before = len(fake_twilio.messages)
+        tick(now=utc("2027-01-01 15:05"))  # the real clock, today
+        assert len(fake_twilio.messages) == before + 1
+        assert db.session.get(ClockTick, HEARTBEAT).last_tick_at == utc("2027-01-01 15:05")
+
+
+def test_a_rehearsal_is_refused_in_production(database_uri):
+    env = {**clock_env(database_uri, "http://127.0.0.1:9"), "FLASK_ENV": "production"}
+    env.update(SECRET_KEY="k" * 40, CLINIC_PHONE="614-555-0100")
+    done = subprocess.run(
+        [sys.executable, "-m", "schedules", "--once", "--now", "2027-01-05T15:05Z"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "refused with FLASK_ENV=production" in done.stderr
 
 
 @pytest.mark.slow

@@ -90,11 +90,13 @@ class CheckinStats:
         return " ".join(f"checkins_{k}={v}" for k, v in vars(self).items() if v)
 
 
-def start_due(now: datetime) -> CheckinStats:
-    """One clock pass: close unanswered check-ins, then start the due ones. Commits."""
+def start_due(now: datetime, close_missed: bool = True) -> CheckinStats:
+    """One clock pass: close unanswered check-ins (unless a rehearsal, which must not
+    close what the real clock still waits on), then start the due ones. Commits."""
     stats = CheckinStats()
-    stats.missed = store.close_missed(now, current_app.config["CHECKIN_ANSWER_HOURS"])
-    db.session.commit()
+    if close_missed:
+        stats.missed = store.close_missed(now, current_app.config["CHECKIN_ANSWER_HOURS"])
+        db.session.commit()
     due = db.session.execute(
         select(CheckinSchedule.patient_id, CheckinSchedule.next_due_at).where(
             CheckinSchedule.enabled.is_(True), CheckinSchedule.next_due_at <= now
@@ -171,7 +173,7 @@ def _start_one(patient_id: int, due_at: datetime, now: datetime, stats: CheckinS
         return
     language = patient.language or "en"
     content = current_app.extensions["nextsteps.content"].in_language(language)
-    fill = {"program": config["PROGRAM_NAME"], "clinic_phone": config["CLINIC_PHONE"]}
+    fill = current_app.extensions["nextsteps.pipeline"].fill(language)
     body, phone = first_question(content.checkins, fill), patient.phone
     db.session.commit()  # no transaction open while Twilio answers
     result = get_transport().send(phone, body, status_callback_url())

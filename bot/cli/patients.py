@@ -11,15 +11,16 @@ from flask.cli import AppGroup
 
 from bot.checkins import history
 from bot.checkins.schedule import WEEKDAYS, CheckinError, set_schedule
+from bot.conversation.staff_texts import StaffTextState
 from bot.extensions import db
 from bot.models import Patient, Scan, utcnow
-from bot.patients.enroll import enroll
+from bot.patients.enroll import send_invitation
 from bot.phones import normalize_phone
 from bot.queries import patient_by_phone
 from bot.reminders.answers import replies_of
-from bot.reminders.scans import SCAN_KINDS, add_scan
+from bot.reminders.scans import SCAN_KINDS
 from bot.staff import audit
-from bot.staff.intake import INPUT_ERRORS, Intake, check
+from bot.staff.intake import INPUT_ERRORS, Intake, apply
 from bot.timeutil import format_when, to_local
 from content import LANGUAGES
 
@@ -57,30 +58,35 @@ def enroll_command(
     name: str,
     lang: str | None,
 ) -> None:
-    """Enroll PHONE: send the opt-in text (pending until YES) and add the next scan."""
+    """Enroll PHONE: send the opt-in text (pending until YES) and add the next scan.
+    Running it again for the same number and scan changes nothing twice."""
     typed = Intake(
         phone, name, timezone or "", lang, discreet=discreet, scan_at=scan_at, scan_kind=kind
     )
     try:
-        checked = check(typed)  # everything, before the opt-in text goes out
-        result = enroll(
-            checked.phone,
-            timezone=checked.timezone,
-            language=lang,
-            discreet=discreet,
-            display_name=name,
-        )
-        scan = add_scan(result.patient, scan_at, kind=kind) if scan_at else None
+        done = apply(typed, actor="cli", source="cli")
+        db.session.commit()
     except INPUT_ERRORS as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from None
-    db.session.commit()
-    patient = result.patient
-    state = "new" if result.created else "updated"
-    invite = "opt-in text sent" if result.invited else "no opt-in text sent"
-    click.echo(f"{patient.phone}: {state}, {patient.status}, {patient.timezone}; {invite}")
-    if scan is not None:
-        click.echo(f"next {scan.kind} scan: {format_when(scan.scheduled_at, patient.timezone)}")
+    status = send_invitation(done.invitation)  # only once the enrolment is committed
+    patient = done.patient
+    state = "new" if done.created else "updated"
+    click.echo(f"{patient.phone}: {state}, {patient.status}, {patient.timezone}; {_invite(status)}")
+    if done.scan is not None:
+        booked = "" if done.scan_added else " (already booked)"
+        when = format_when(done.scan.scheduled_at, patient.timezone)
+        click.echo(f"next {done.scan.kind} scan: {when}{booked}")
+
+
+def _invite(status: str | None) -> str:
+    if status is None:
+        return "no opt-in text sent"
+    if status in (StaffTextState.RETRYING, StaffTextState.UNKNOWN):
+        return "opt-in text not sent yet: the clock retries it"
+    if status == StaffTextState.FAILED:
+        return "opt-in text could not be sent (see the patient's record)"
+    return "opt-in text sent"
 
 
 @patients_cli.command("checkins")

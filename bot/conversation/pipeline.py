@@ -112,11 +112,15 @@ class Pipeline:
 
     def render(self, key: str, language: str | None, **values: str) -> str:
         """A service reply from replies.yaml in `language`, its placeholders filled."""
-        return (
-            self.content.in_language(language)
-            .replies[key]
-            .format(program=self.program, clinic_phone=self.clinic_phone, **values)
-        )
+        replies = self.content.in_language(language).replies
+        return replies[key].format(**self.fill(language), **values)
+
+    def fill(self, language: str | None) -> dict[str, str]:
+        """The placeholders every text may use, in `language` (an unset phone included)."""
+        phone = self.clinic_phone or self.content.in_language(language).replies[
+            "clinic_phone_unset"
+        ]
+        return {"program": self.program, "clinic_phone": phone}
 
     def decide(self, text: str, ctx: Context) -> Decision:
         """The reply to one text, in the language it should be read in."""
@@ -256,9 +260,6 @@ class Pipeline:
 
     # -- check-ins and answers to reminders (after compliance and red flags) ------------
 
-    def _fill(self) -> dict[str, str]:
-        return {"program": self.program, "clinic_phone": self.clinic_phone}
-
     def _plain_answer(self, text: str, ctx: Context) -> bool:
         if ctx.checkin is None:
             return False
@@ -293,13 +294,14 @@ class Pipeline:
         why = Why("keyword", (normalize(text)[:10],))
         if yes or self._command(text, ctx, "confirm_words"):
             cc = self.content.in_language(ctx.language).checkins
-            body = cc.replies["confirmed"].format(when=ctx.reminder.when, **self._fill())
+            fill = self.fill(ctx.language)
+            body = cc.replies["confirmed"].format(when=ctx.reminder.when, **fill)
             return Decision(
                 "scan_confirm", body, why=why, scan_reply=(ScanReplyKind.CONFIRMED, ctx.reminder)
             )
         if self._command(text, ctx, "reschedule_words"):
             cc = self.content.in_language(ctx.language).checkins
-            body = cc.replies["reschedule"].format(**self._fill())
+            body = cc.replies["reschedule"].format(**self.fill(ctx.language))
             return Decision(
                 "scan_reschedule",
                 body,
@@ -318,12 +320,12 @@ class Pipeline:
         cc = self.content.in_language(lang).checkins
         why = Why("check-in", (normalize(text)[:40],))
         if ctx.checkin is None:
-            turn = checkin.start(cc, self._fill())
+            turn = checkin.start(cc, self.fill(lang))
             return Decision("checkin", turn.body, why=why, language=lang, checkin=turn)
         if start_in:  # CHECK while one is open: the waiting question again
             return Decision("checkin", cc.questions[ctx.checkin.step].ask, why=why, language=lang)
         urgent, others = self.render("urgent", lang), self._checkin_words(lang)[1]
-        turn = checkin.answer(ctx.checkin, text, cc, self._fill(), urgent, *others)
+        turn = checkin.answer(ctx.checkin, text, cc, self.fill(lang), urgent, *others)
         flag = {Escalation.URGENT: FLAG_URGENT, None: None}.get(turn.escalation, FLAG_CHECKIN)
         return Decision("checkin", turn.body, flag=flag, why=why, language=lang, checkin=turn)
 

@@ -28,6 +28,10 @@ from bot.sms.segments import SegmentInfo, non_gsm_chars, segment_info
 from bot.timeutil import to_local
 
 TOPIC = "staff"
+# The opt-in invitation goes the same saved-then-sent, retried way (bot.patients.enroll).
+OPT_IN_TOPIC = "opt_in"
+# Every topic the clock retries (schedules/staff_texts.py; ix_messages_retried_status).
+RETRIED_TOPICS = (TOPIC, OPT_IN_TOPIC)
 # The inbox flag on a patient's text that arrives within STAFF_CONVERSATION_HOURS of a
 # staff text: the answer goes to a person, whatever the bot also replies.
 FLAG_REPLY_TO_STAFF = "reply_to_staff"
@@ -105,7 +109,9 @@ def standing(patient: Patient | None, now: datetime, config: Mapping) -> Check:
     return Check(empty, None, warnings)
 
 
-def queue(patient: Patient, body: str, staff_email: str, now: datetime) -> Message:
+def queue(
+    patient: Patient, body: str, staff_email: str, now: datetime, topic: str = TOPIC
+) -> Message:
     """Save the text before any call to Twilio (a crash leaves a body to look for).
     The caller commits, then calls `send`."""
     msg = Message(
@@ -113,7 +119,7 @@ def queue(patient: Patient, body: str, staff_email: str, now: datetime) -> Messa
         phone=patient.phone,
         patient_id=patient.id,
         body=body,
-        topic=TOPIC,
+        topic=topic,
         language=patient.language,
         status=StaffTextState.SENDING,
         sent_by=staff_email[:254],

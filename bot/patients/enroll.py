@@ -2,24 +2,28 @@
 the CSV import and `flask patients enroll`.
 
 Double opt-in: a new number gets the invitation text and stays *pending* until it
-replies YES. Re-enrolling a number updates it and never creates a second patient. A
-number that texted STOP is never texted again until the patient texts START.
+replies YES. The invitation is saved with the enrolment and sent only after the caller
+commits (`send_invitation`), then retried by the clock like a staff text: nothing is
+printed or sent for an enrolment that did not commit. Re-enrolling a number updates it
+and never creates a second patient. A number that texted STOP is never texted again
+until the patient texts START.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app
 
+from bot.conversation import staff_texts
 from bot.extensions import db
-from bot.models import PENDING, STOPPED, Patient
-from bot.patients.consent import apply_send_failure, opted_out_last, record_consent, was_invited
+from bot.models import PENDING, STOPPED, Message, Patient, utcnow
+from bot.patients.consent import opted_out_last, record_consent, was_invited
 from bot.patients.status import ConsentKind
 from bot.phones import normalize_phone, why_no_sms
 from bot.queries import patient_by_phone
-from bot.sms.outbound import send_text
 
 
 class EnrollmentError(ValueError):
@@ -30,7 +34,8 @@ class EnrollmentError(ValueError):
 class Enrolled:
     patient: Patient
     created: bool
-    invited: bool  # whether the opt-in text went out now
+    invited: bool  # whether an opt-in text was queued now
+    invitation: Message | None = None  # the queued text: send_invitation() after commit
 
 
 def check_timezone(tz: str) -> str:
@@ -60,8 +65,10 @@ def enroll(
     discreet: bool = False,
     actor: str = "cli",
     source: str = "cli",
+    now: datetime | None = None,
 ) -> Enrolled:
-    """Create or update the patient and send the opt-in invitation. The caller commits."""
+    """Create or update the patient and queue the opt-in invitation. The caller commits,
+    then calls `send_invitation`."""
     phone = parse_phone(raw_phone)
     tz = check_timezone(timezone or current_app.config["DEFAULT_TIMEZONE"])
     patient = patient_by_phone(phone)
@@ -83,13 +90,23 @@ def enroll(
     patient.discreet = discreet
     db.session.flush()
 
-    invited = False
+    invitation = None
     if patient.status == PENDING and (created or not was_invited(patient)):
         pipeline = current_app.extensions["nextsteps.pipeline"]
         # Not knowing the patient's language, ask in both.
         key = "opt_in_request" if patient.language else "opt_in_request_bilingual"
-        result, _ = send_text(phone, pipeline.render(key, patient.language), patient=patient)
-        apply_send_failure(patient, result)
+        body = pipeline.render(key, patient.language)
+        when = now or utcnow()
+        invitation = staff_texts.queue(patient, body, actor, when, staff_texts.OPT_IN_TOPIC)
         record_consent(patient, ConsentKind.OPT_IN_REQUESTED, source, actor)
-        invited = True
-    return Enrolled(patient, created, invited)
+    return Enrolled(patient, created, invitation is not None, invitation)
+
+
+def send_invitation(invitation: Message | None, now: datetime | None = None) -> str | None:
+    """Send a committed invitation once; a refusal for now is left to the clock's retry.
+    Returns its status (None: nothing to send)."""
+    if invitation is None:
+        return None
+    config = current_app.config
+    retry_after = timedelta(seconds=config["SEND_RETRY_BASE_SECONDS"])
+    return staff_texts.send(invitation, now or utcnow(), retry_after, config)

@@ -6,9 +6,9 @@ the mapping from Twilio error codes to outcomes lives here and nowhere else.
 
 from __future__ import annotations
 
-import itertools
 import logging
 import threading
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -67,13 +67,14 @@ class ConsoleTransport:
     def __init__(self, show_bodies: bool = True) -> None:
         self.show_bodies = show_bodies
         self.sent: list[dict] = []
-        self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._log = logging.getLogger("nextsteps.console_sms")
 
     def send(self, to: str, body: str, status_callback: str | None = None) -> SendResult:
         with self._lock:
-            sid = f"SMconsole{next(self._ids):023d}"
+            # Twilio's shape (SM + 32 hex), unique across processes and restarts: the
+            # messages table holds sids from every process that ever sent.
+            sid = "SM" + uuid.uuid4().hex
             self.sent.append({"to": to, "body": body, "sid": sid})
         # The console transport exists to show the text, so the body is printed here; in
         # production (no Twilio credentials: a mistake) stdout is a log, so it is not.

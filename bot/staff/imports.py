@@ -21,6 +21,7 @@ from werkzeug.wrappers import Response
 
 from bot.extensions import db
 from bot.logs import log_event
+from bot.patients.enroll import send_invitation
 from bot.staff import audit, bp, intake
 from bot.staff.forms import ImportForm
 
@@ -144,6 +145,7 @@ def run_import(data: bytes, actor: str) -> list[RowResult]:
             db.session.rollback()
             results.append(RowResult(row, False, str(exc)))
             continue
+        send_invitation(done.invitation)  # after the commit; a refusal is retried
         results.append(RowResult(row, True, _describe(done), done.patient.id))
     return results
 

@@ -17,7 +17,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from bot.extensions import db
-from bot.models import SCHEDULED, Patient, Scan
+from bot.models import SCHEDULED, Message, Patient, Scan
 from bot.patients.enroll import EnrollmentError, check_timezone, enroll, parse_phone
 from bot.reminders.rhythm import apply_rhythm
 from bot.reminders.scans import SCAN_KINDS, ScanError, add_scan, check_scan_time
@@ -60,8 +60,10 @@ class Intake:
 class Applied:
     patient: Patient
     created: bool
-    invited: bool  # the opt-in text went out now
+    invited: bool  # an opt-in text was queued: send_invitation(invitation) after commit
     scan_added: bool
+    invitation: Message | None = None
+    scan: Scan | None = None  # the scan given (new or already booked), or the rhythm's first
 
 
 def check(intake: Intake) -> Intake:
@@ -92,8 +94,9 @@ def check(intake: Intake) -> Intake:
     )
 
 
-def apply(intake: Intake, *, actor: str, source: str) -> Applied:
-    """Enroll (or update) and add the scan. Raises INPUT_ERRORS. Caller commits."""
+def apply(intake: Intake, *, actor: str, source: str, now: datetime | None = None) -> Applied:
+    """Enroll (or update) and add the scan. Raises INPUT_ERRORS. Caller commits, then
+    sends the invitation (`bot.patients.enroll.send_invitation`)."""
     intake = check(intake)
     result = enroll(
         intake.phone,
@@ -103,51 +106,54 @@ def apply(intake: Intake, *, actor: str, source: str) -> Applied:
         discreet=intake.discreet,
         actor=actor,
         source=source,
+        now=now,
     )
     patient = result.patient
-    scan_added = _book_scan(patient, intake, actor)
+    scan, scan_added = _book_scan(patient, intake, actor)
     audit.record(
         "patient.enroll",
         audit.patient_target(patient.id),
         f"via {source}; new={result.created} invited={result.invited}",
         actor,
     )
-    return Applied(patient, result.created, result.invited, scan_added)
+    return Applied(
+        patient, result.created, result.invited, scan_added, result.invitation, scan
+    )
 
 
-def _book_scan(patient: Patient, intake: Intake, actor: str) -> bool:
-    """Store the rhythm and add the scan given, else the rhythm's first; True if one was
-    added (and audited)."""
+def _book_scan(patient: Patient, intake: Intake, actor: str) -> tuple[Scan | None, bool]:
+    """Store the rhythm and add the scan given, else the rhythm's first: (the scan, whether
+    it was added now, and audited). The same scan given twice is booked once."""
     if intake.treatment_start is not None:
         patient.treatment_start = datetime.combine(intake.treatment_start, datetime.min.time())
         patient.rhythm_first_weeks = intake.rhythm_first_weeks
         patient.rhythm_every_weeks = intake.rhythm_every_weeks
     scan, why = None, ""
-    if intake.scan_at is not None and not _has_scan(patient, intake):
+    booked = _has_scan(patient, intake) if intake.scan_at is not None else None
+    if booked is not None:
+        return booked, False
+    if intake.scan_at is not None:
         scan = add_scan(patient, intake.scan_at, intake.scan_kind)
     elif intake.scan_at is None and intake.treatment_start is not None:
         # No date given: book the first scan of the rhythm (the clock books the ones after).
         scan = apply_rhythm(patient, kind=intake.scan_kind)
         why = " from the rescan rhythm"
     if scan is None:
-        return False
+        return None, False
     target = audit.patient_target(patient.id)
     audit.record("scan.add", target, f"scan:{scan.id} {scan.kind}{why}", actor)
-    return True
+    return scan, True
 
 
-def _has_scan(patient: Patient, intake: Intake) -> bool:
+def _has_scan(patient: Patient, intake: Intake) -> Scan | None:
     """Already booked: the same file imported twice must not book the scan twice."""
     assert intake.scan_at is not None
     when = to_utc(intake.scan_at, patient.timezone)
-    return (
-        db.session.scalars(
-            select(Scan.id).where(
-                Scan.patient_id == patient.id,
-                Scan.status == SCHEDULED,
-                Scan.scheduled_at == when,
-                Scan.kind == intake.scan_kind,
-            )
-        ).first()
-        is not None
-    )
+    return db.session.scalars(
+        select(Scan).where(
+            Scan.patient_id == patient.id,
+            Scan.status == SCHEDULED,
+            Scan.scheduled_at == when,
+            Scan.kind == intake.scan_kind,
+        )
+    ).first()
