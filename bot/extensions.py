@@ -12,6 +12,18 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase
 
+NO_SCHEMA_HINT = "the database has no tables yet: run `flask --app bot db upgrade` first"
+
+
+def schema_missing(exc: BaseException) -> bool:
+    """A database error that means the tables were never created (SQLite "no such
+    table", PostgreSQL undefined_table 42P01)."""
+    orig = getattr(exc, "orig", exc)
+    if getattr(orig, "sqlstate", None) == "42P01" or getattr(orig, "pgcode", None) == "42P01":
+        return True
+    return "no such table" in str(orig)
+
+
 # Connection option (SQLite): this connection reads first, with no BEGIN (reading_first()).
 READ_FIRST = "nextsteps_read_first"
 

@@ -30,8 +30,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.now and not args.once:
         parser.error("--now needs --once")
 
+    from sqlalchemy.exc import DBAPIError
+
     from bot import create_app
     from bot.config import ConfigError
+    from bot.extensions import NO_SCHEMA_HINT, schema_missing
     from schedules.clock import run_clock, tick
     from schedules.leader import ClockAlreadyRunning
 
@@ -51,7 +54,13 @@ def main(argv: list[str] | None = None) -> int:
             return 3
         return 0
     with app.app_context():
-        stats = tick(args.now, rehearsal=args.now is not None)
+        try:
+            stats = tick(args.now, rehearsal=args.now is not None)
+        except DBAPIError as exc:
+            if not schema_missing(exc):
+                raise
+            print(f"clock not started: {NO_SCHEMA_HINT}", file=sys.stderr)
+            return 2
     done = "rehearsal done (the real clock is untouched)" if args.now else "tick done"
     print(f"{done}: {stats.summary() or 'nothing due'}")
     return 0

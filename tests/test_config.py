@@ -71,3 +71,39 @@ def test_nightly_backup_is_off_and_retention_is_a_year_by_default(tmp_path) -> N
     config = load_config(str(tmp_path), env={})
     assert config["BACKUP_DIR"] == "" and config["BACKUP_KEEP"] == 14
     assert config["RETENTION_DAYS"] == 365 and config["NIGHTLY_LOCAL_TIME"] == "02:30"
+
+
+def test_production_names_every_setting_patients_would_miss(tmp_path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(str(tmp_path), env={"FLASK_ENV": "production"})
+    assert "SECRET_KEY" in str(caught.value) and "CLINIC_PHONE" in str(caught.value)
+    with pytest.raises(ConfigError, match="CLINIC_PHONE") as caught:
+        load_config(str(tmp_path), env={"FLASK_ENV": "production", "SECRET_KEY": "k" * 40})
+    assert "SECRET_KEY" not in str(caught.value)
+
+
+def test_a_flask_command_in_production_without_clinic_phone_exits_naming_it(tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {k: v for k, v in os.environ.items() if k not in ("CLINIC_PHONE", "SECRET_KEY")}
+    env.update(FLASK_ENV="production", DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3")
+    flask = str(Path(sys.executable).parent / "flask")
+    done = subprocess.run(
+        [flask, "--app", "bot", "reply", "hi"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode != 0
+    assert "CLINIC_PHONE" in done.stderr and "SECRET_KEY" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_an_unset_clinic_phone_reads_in_the_texts_language(app_config) -> None:
+    from bot import create_app
+
+    app = create_app({**app_config, "CLINIC_PHONE": ""})
+    pipeline = app.extensions["nextsteps.pipeline"]
+    spanish = pipeline.render("urgent", "es") + pipeline.render("help", "es")
+    assert "your clinic" not in spanish and "el numero principal de su clinica" in spanish
+    assert "your clinic's main number" in pipeline.render("help", "en")

@@ -96,6 +96,13 @@ def _twiml(body: str | None) -> Response:
 @bp.post("")
 @twilio_signed
 def inbound() -> Response:
+    return receive()
+
+
+def receive() -> Response:
+    """One inbound text, from the request's form: stored (spool first), answered in
+    TwiML. The signed webhook and `flask sms receive` (a text played by hand) both come
+    here."""
     form = request.form
     sid = form.get("MessageSid") or form.get("SmsSid") or ""
     phone = normalize_phone(form.get("From", ""), current_app.config["DEFAULT_REGION"])

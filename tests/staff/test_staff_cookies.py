@@ -17,7 +17,7 @@ from bot.staff.accounts import find_staff
 
 from .helpers import login
 
-PRODUCTION = {"FLASK_ENV": "production", "SECRET_KEY": "s" * 32}
+PRODUCTION = {"FLASK_ENV": "production", "SECRET_KEY": "s" * 32, "CLINIC_PHONE": "614-555-0100"}
 HTTPS = {"PUBLIC_BASE_URL": "https://bot.clinic.example"}
 FLAGS = (
     "SESSION_COOKIE_SECURE",
