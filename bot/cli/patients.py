@@ -11,10 +11,9 @@ from flask.cli import AppGroup
 
 from bot.checkins import history
 from bot.checkins.schedule import WEEKDAYS, CheckinError, set_schedule
-from bot.conversation.staff_texts import StaffTextState
 from bot.extensions import db
 from bot.models import Patient, Scan, utcnow
-from bot.patients.enroll import send_invitation
+from bot.patients.enroll import describe_invitation, send_invitation
 from bot.phones import normalize_phone
 from bot.queries import patient_by_phone
 from bot.reminders.answers import replies_of
@@ -72,21 +71,12 @@ def enroll_command(
     status = send_invitation(done.invitation)  # only once the enrolment is committed
     patient = done.patient
     state = "new" if done.created else "updated"
-    click.echo(f"{patient.phone}: {state}, {patient.status}, {patient.timezone}; {_invite(status)}")
+    invite = describe_invitation(status)
+    click.echo(f"{patient.phone}: {state}, {patient.status}, {patient.timezone}; {invite}")
     if done.scan is not None:
         booked = "" if done.scan_added else " (already booked)"
         when = format_when(done.scan.scheduled_at, patient.timezone)
         click.echo(f"next {done.scan.kind} scan: {when}{booked}")
-
-
-def _invite(status: str | None) -> str:
-    if status is None:
-        return "no opt-in text sent"
-    if status in (StaffTextState.RETRYING, StaffTextState.UNKNOWN):
-        return "opt-in text not sent yet: the clock retries it"
-    if status == StaffTextState.FAILED:
-        return "opt-in text could not be sent (see the patient's record)"
-    return "opt-in text sent"
 
 
 @patients_cli.command("checkins")

@@ -110,3 +110,14 @@ def send_invitation(invitation: Message | None, now: datetime | None = None) -> 
     config = current_app.config
     retry_after = timedelta(seconds=config["SEND_RETRY_BASE_SECONDS"])
     return staff_texts.send(invitation, now or utcnow(), retry_after, config)
+
+
+def describe_invitation(status: str | None) -> str:
+    """What became of the invitation, in the words staff read (CLI, console, import)."""
+    if status is None:
+        return "no opt-in text sent"
+    if status in (staff_texts.StaffTextState.RETRYING, staff_texts.StaffTextState.UNKNOWN):
+        return "opt-in text not sent yet: the clock will try again"
+    if status == staff_texts.StaffTextState.FAILED:
+        return "opt-in text could not be sent (see the patient's page)"
+    return "opt-in text sent"

@@ -21,7 +21,7 @@ from werkzeug.wrappers import Response
 
 from bot.extensions import db
 from bot.logs import log_event
-from bot.patients.enroll import send_invitation
+from bot.patients.enroll import describe_invitation, send_invitation
 from bot.staff import audit, bp, intake
 from bot.staff.forms import ImportForm
 
@@ -145,14 +145,14 @@ def run_import(data: bytes, actor: str) -> list[RowResult]:
             db.session.rollback()
             results.append(RowResult(row, False, str(exc)))
             continue
-        send_invitation(done.invitation)  # after the commit; a refusal is retried
-        results.append(RowResult(row, True, _describe(done), done.patient.id))
+        status = send_invitation(done.invitation)  # after the commit; a refusal is retried
+        results.append(RowResult(row, True, _describe(done, status), done.patient.id))
     return results
 
 
-def _describe(done: intake.Applied) -> str:
+def _describe(done: intake.Applied, status: str | None) -> str:
     if done.invited:
-        parts = ["enrolled, opt-in text sent"]
+        parts = [f"enrolled, {describe_invitation(status)}"]
     else:
         parts = ["already enrolled (details updated), no new text"]
     if done.scan_added:

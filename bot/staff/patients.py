@@ -20,7 +20,7 @@ from bot.models import (
     utcnow,
 )
 from bot.patients import lifecycle
-from bot.patients.enroll import send_invitation
+from bot.patients.enroll import describe_invitation, send_invitation
 from bot.queries import consent_of, is_upcoming, messages_of
 from bot.reminders.scans import add_scan, cancel_scan, move_scan
 from bot.staff import audit, bp, intake
@@ -115,9 +115,10 @@ def enroll() -> str | Response:
             db.session.rollback()
             flash(f"Not enrolled: {exc}", "error")
         else:
-            send_invitation(done.invitation)  # committed first: a refusal is retried
+            status = send_invitation(done.invitation)  # committed first: a refusal is retried
             if done.invited:
-                flash("Enrolled. The opt-in text went out; the patient is pending until YES.")
+                said = describe_invitation(status)
+                flash(f"Enrolled; {said}. The patient is pending until they reply YES.")
             elif done.created:
                 flash("Enrolled.")
             else:

@@ -48,7 +48,7 @@ def test_enroll_normalises_the_number_and_sends_one_opt_in(
     resp = staff_client.post("/staff/patients/new", data=_form(), follow_redirects=True)
     page = resp.get_data(as_text=True)
     assert "+16145550142" in page and "pending" in page
-    assert "opt-in text went out" in page
+    assert "opt-in text sent" in page
     assert _patients(app) == [("+16145550142", "pending", "America/New_York", "R.T.")]
     assert [m["to"] for m in _sent(app)] == ["+16145550142"]
     assert "Reply YES" in _sent(app)[0]["body"]
