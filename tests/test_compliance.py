@@ -108,7 +108,8 @@ def test_stop_then_silence_until_start(app, phone: Phone) -> None:
     assert welcome and "STOP" in welcome and "HELP" in welcome
     assert _status(app) == "active"
     assert "trial" in phone.text("TRIALS").lower()
-    assert _consent(app) == [("opt_out", "sms"), ("opt_in", "sms")]
+    # The second STOP changed nothing, but it is kept: it is the patient's latest word.
+    assert _consent(app) == [("opt_out", "sms"), ("opt_out", "sms"), ("opt_in", "sms")]
 
 
 def test_plain_language_opt_out_is_recorded_like_stop(app, phone: Phone) -> None:

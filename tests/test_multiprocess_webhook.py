@@ -59,3 +59,34 @@ def test_same_message_sid_at_once_on_two_workers(app, database_uri: str) -> None
         opt_outs = db.session.scalar(select(func.count()).select_from(ConsentEvent))
     assert inbound == rounds and replies == rounds
     assert opt_outs == rounds // 5
+
+
+def test_new_numbers_racing_themselves_lose_no_text(app, database_uri: str) -> None:
+    """30 new numbers, 4 texts each (2 of them STOPs) at the same moment across workers:
+    the patient record one STOP creates makes the others' insert conflict. Only a repeated
+    MessageSid is a twin; every other conflict is retried, so all 120 are stored."""
+    env = {"DATABASE_URL": database_uri, "TWILIO_AUTH_TOKEN": AUTH_TOKEN}
+    forms = [
+        inbound_form(body, from_=f"+1312555{n:04d}")
+        for n in range(30)
+        for body in ("STOP", "stop texting me", "STOP", "TRIALS")
+    ]
+    out: list = []
+    with gunicorn("bot:create_app()", env, workers=4, threads=4) as (base, _):
+        for start in range(0, len(forms), 8):
+            batch = forms[start : start + 8]
+            barrier = threading.Barrier(len(batch))
+            threads = [
+                threading.Thread(target=_post, args=(base + "/sms", form, out, barrier))
+                for form in batch
+            ]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+    assert [status for status, _ in out] == [200] * len(forms)
+    with app.app_context():
+        stored = set(
+            db.session.scalars(select(Message.twilio_sid).where(Message.direction == "inbound"))
+        )
+    assert stored == {form["MessageSid"] for form in forms}

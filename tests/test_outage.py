@@ -106,7 +106,7 @@ def test_outage_replies_then_replays_stop_before_any_reminder(
     assert client.get("/healthz").get_json()["status"] == "ok"
 
 
-def test_next_request_replays_in_order_per_number(outage: Outage, app: Flask) -> None:
+def test_replay_keeps_arrival_order_per_number(outage: Outage, app: Flask) -> None:
     client = app.test_client()
     a, b = Phone(client, A), Phone(client, B)
     with app.app_context():
@@ -116,13 +116,42 @@ def test_next_request_replays_in_order_per_number(outage: Outage, app: Flask) ->
     a.text("STOP")
     a.text("START")  # order matters: replayed the other way round A would stay stopped
     outage.up()
-    assert b.text("TRIALS")  # the first request after the outage replays what waited
+    assert b.text("TRIALS")  # a request never replays (that is the clock's work)...
+    assert client.get("/healthz").get_json()["spool_waiting"] == 2
+    assert "replayed 2 text(s)" in app.test_cli_runner().invoke(args=["spool", "replay"]).output
     with app.app_context():
         assert db.session.scalar(select(Patient.status).where(Patient.phone == A)) == "active"
         kinds = db.session.scalars(select(ConsentEvent.event).order_by(ConsentEvent.id)).all()
         assert kinds == ["opt_out", "opt_in"]
         assert _count(Message, Message.direction == "inbound") == 3
     assert client.get("/healthz").get_json()["spool_waiting"] == 0
+
+
+@pytest.mark.parametrize(
+    "spooled,live,final", [("START", "STOP", "stopped"), ("STOP", "START", "active")]
+)
+def test_an_older_spooled_text_never_undoes_a_newer_decision(
+    outage: Outage, app: Flask, spooled: str, live: str, final: str
+) -> None:
+    """The spooled text arrived first: replayed after the live one, it is history, not
+    the patient's last word (consent follows arrival, not processing)."""
+    client = app.test_client()
+    a = Phone(client, A)
+    with app.app_context():
+        make_patient(A, status="stopped" if spooled == "START" else "active")
+        db.session.commit()
+    outage.down(app)
+    a.text(spooled)
+    outage.up()
+    a.text(live)
+    assert "replayed 1 text(s)" in app.test_cli_runner().invoke(args=["spool", "replay"]).output
+    with app.app_context():
+        assert db.session.scalar(select(Patient.status).where(Patient.phone == A)) == final
+        events = db.session.execute(
+            select(ConsentEvent.event, ConsentEvent.detail).order_by(ConsentEvent.created_at)
+        ).all()
+        assert "superseded" in events[0].detail and "superseded" not in events[-1].detail
+        assert _count(Message, Message.direction == "inbound") == 2
 
 
 def test_flask_spool_status_and_replay(outage: Outage, app: Flask) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.extensions import db
@@ -265,3 +266,22 @@ def test_one_hmac_against_public_base_url_agrees_with_the_twilio_library(app_con
     form = inbound_form("TRIALS")
     headers = {"X-Twilio-Signature": sign("http://localhost/sms", form)}
     assert client.post("/sms", data=form, headers=headers).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "sid",
+    ["SM1", "SM" + "A" * 32, "XX" + "a" * 32, "SM" + "a" * 33, "SMa" + "a" * 30 + "&x"],
+)
+def test_a_sid_not_in_twilios_shape_is_400_and_stores_nothing(app, phone: Phone, sid) -> None:
+    resp = phone.post(inbound_form("STOP", sid=sid))
+    assert resp.status_code == 400
+    with app.app_context():
+        assert db.session.scalars(select(Message)).all() == []
+
+
+def test_another_accounts_text_is_400_and_stores_nothing(app, phone: Phone) -> None:
+    app.config["TWILIO_ACCOUNT_SID"] = "AC" + "9" * 32
+    resp = phone.post(inbound_form("STOP"))
+    assert resp.status_code == 400 and b"AccountSid" in resp.data
+    with app.app_context():
+        assert db.session.scalars(select(Message)).all() == []

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import Insert, bindparam, insert, literal, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from bot.checkins import store as checkins
 from bot.checkins.conversation import OpenCheckin
@@ -52,6 +52,15 @@ def get_pipeline() -> Pipeline:
 
 # How much of a number's history one inbound text reads: enough for MORE and the loop guard.
 HISTORY_ROWS = 30
+# A unique conflict that is not the MessageSid's (a new number racing itself), a deadlock
+# or a serialization failure (PostgreSQL 40P01, 40001) is retried.
+RACE_ATTEMPTS = 3
+_TRANSIENT = {"40P01", "40001"}
+
+
+def _sqlstate(exc: Exception) -> str | None:
+    orig = getattr(exc, "orig", None)
+    return getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
 
 
 @dataclass(frozen=True)
@@ -277,24 +286,43 @@ def handle_inbound(phone: str, body: str, sid: str, replayed: Replayed | None = 
     Core inserts: this is the hot path, and the ORM's unit of work costs more than the
     rest of the request (see BENCHMARKS.md).
     """
+    arrived = replayed.at if replayed else utcnow()
+    for attempt in range(1, RACE_ATTEMPTS + 1):
+        try:
+            return _handle_once(phone, body, sid, replayed, arrived)
+        except OperationalError as exc:
+            if _sqlstate(exc) not in _TRANSIENT:
+                raise  # the database is down: the webhook answers from memory and spools
+            db.session.rollback()
+            log_event("sms.inbound_conflict", phone=phone, attempt=attempt, code=_sqlstate(exc))
+        except IntegrityError:
+            db.session.rollback()
+            if _existing(sid) is not None:  # the unique MessageSid: a retried webhook
+                return _twins_reply(sid)
+            # Another conflict (a new number's first texts racing to create its record):
+            # not a twin, so the text must still be stored. Read again and retry.
+            log_event("sms.inbound_conflict", phone=phone, attempt=attempt)
+    raise RuntimeError("inbound text kept conflicting; left in the spool for replay")
+
+
+def _handle_once(
+    phone: str, body: str, sid: str, replayed: Replayed | None, arrived: datetime
+) -> str | None:
     reading_first()  # no transaction while reading and deciding (no lock on SQLite)
     patient = db.session.scalars(_PATIENT, {"phone": phone}).first()
     history = _history(phone)
     decision = decide_for(phone, body, patient, history)
     reply, muted = _reply_unless_looping(decision, history, body, replayed)
     row = _inbound_row(phone, body, patient, decision, muted, replayed)
-    if row["flag"] is None and answers_staff(history, replayed.at if replayed else utcnow()):
+    if row["flag"] is None and answers_staff(history, arrived):
         row["flag"] = FLAG_REPLY_TO_STAFF  # a nurse wrote: her answer goes to the inbox
     plain = not _changes_state(decision, patient)
     alone = start_writing(one_statement=plain)
-    try:
-        if plain:
-            _record_text_and_reply(sid, row, reply, alone)
-        else:
-            _record(sid, row, reply, decision, patient)
-        db.session.commit()
-    except IntegrityError:
-        return _twins_reply(sid)
+    if plain:
+        _record_text_and_reply(sid, row, reply, alone)
+    else:
+        _record(sid, row, reply, decision, patient, arrived)
+    db.session.commit()
     log_event(
         "sms.inbound",
         phone=phone,
@@ -390,12 +418,17 @@ def _insert_reply(row: dict, reply: str, inbound_id: int) -> None:
 
 
 def _record(
-    sid: str, row: dict, reply: str | None, decision: Decision, patient: Patient | None
+    sid: str,
+    row: dict,
+    reply: str | None,
+    decision: Decision,
+    patient: Patient | None,
+    arrived: datetime,
 ) -> None:
     """Insert the text (its unique MessageSid is the dedupe: a twin raises IntegrityError),
     apply the state change, and store the reply linked to it."""
     inbound_id = _insert_text(sid, row)
-    new_patient = _apply_state(decision, row["phone"], patient)
+    new_patient = _apply_state(decision, row["phone"], patient, arrived)
     if new_patient is not None and decision.new_language:
         new_patient.language = decision.new_language  # remembered for replies and reminders
     if new_patient is not None and patient is None:  # a STOP created the record
@@ -428,9 +461,20 @@ def _twins_reply(sid: str) -> str | None:
     return _stored_reply(twin) if twin else None
 
 
-def _apply_state(decision: Decision, phone: str, patient: Patient | None) -> Patient | None:
+def _apply_state(
+    decision: Decision, phone: str, patient: Patient | None, arrived: datetime
+) -> Patient | None:
     if decision.new_status is None:
         return patient
+    if patient is not None:
+        # Locked and read again inside the write (PostgreSQL: FOR UPDATE; SQLite's write
+        # lock is already held): a racing STOP and START never both read the old status.
+        patient = db.session.scalars(
+            select(Patient)
+            .where(Patient.id == patient.id)
+            .with_for_update(key_share=True)  # NO KEY UPDATE: texts' foreign keys still go
+            .execution_options(populate_existing=True)
+        ).first()
     if patient is None:
         # A STOP from a number we never enrolled is still a consent record to keep.
         patient = Patient(
@@ -438,5 +482,6 @@ def _apply_state(decision: Decision, phone: str, patient: Patient | None) -> Pat
         )
         db.session.add(patient)
         db.session.flush()
-    set_status_by_text(patient, decision.new_status, decision.consent or "status", decision.detail)
+    event = decision.consent or "status"
+    set_status_by_text(patient, decision.new_status, event, decision.detail, arrived)
     return patient

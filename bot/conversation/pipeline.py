@@ -202,7 +202,10 @@ class Pipeline:
             )
         if kind in ("start", "yes"):
             key = "yes" if ctx.status == PENDING else {"yes": "yes_nothing_pending"}.get(kind, kind)
-            new, consent = (ACTIVE, ConsentKind.OPT_IN) if ctx.status == PENDING else (None, None)
+            # START from an active patient changes nothing but is kept as their latest
+            # word: an older STOP replayed from the spool must not undo it.
+            again = ctx.status == PENDING or (kind == "start" and ctx.status == ACTIVE)
+            new, consent = (ACTIVE, ConsentKind.OPT_IN) if again else (None, None)
             return Decision(
                 kind, self.render(key, ctx.language), new, consent, detail=kind, why=why
             )

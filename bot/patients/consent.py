@@ -6,6 +6,8 @@ consent and of opt-out outlives an erased record. Callers commit.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 
 from bot.extensions import db
@@ -14,9 +16,15 @@ from bot.patients.status import ConsentKind, PatientStatus
 from bot.reminders.planner import cancel_planned_reminders, replan
 from bot.sms import transport as tr
 
+# The events that decide whether a number may be texted (an invitation decides nothing).
+DECISIONS = (ConsentKind.OPT_IN, ConsentKind.OPT_OUT)
 
-def record_consent(patient: Patient, event: str, source: str, detail: str = "") -> None:
-    """One consent event (source: sms, staff, import, cli, twilio)."""
+
+def record_consent(
+    patient: Patient, event: str, source: str, detail: str = "", at: datetime | None = None
+) -> None:
+    """One consent event (source: sms, staff, import, cli, twilio), at the time it was
+    made: for a text, when it arrived (a replayed text keeps its arrival time)."""
     db.session.add(
         ConsentEvent(
             phone=patient.phone,
@@ -24,28 +32,52 @@ def record_consent(patient: Patient, event: str, source: str, detail: str = "") 
             event=event,
             source=source,
             detail=detail[:200],
+            **({"created_at": at} if at is not None else {}),
         )
     )
 
 
-def opt_out(patient: Patient, source: str, detail: str) -> None:
+def opt_out(patient: Patient, source: str, detail: str, at: datetime | None = None) -> None:
     """Opted out (STOP, staff unenroll, Twilio's 21610): record it, cancel what was planned."""
     if patient.status != PatientStatus.STOPPED:
         patient.status = PatientStatus.STOPPED
-        record_consent(patient, ConsentKind.OPT_OUT, source, detail)
+        record_consent(patient, ConsentKind.OPT_OUT, source, detail, at)
     cancel_planned_reminders(patient, "patient opted out")
 
 
-def set_status_by_text(patient: Patient, status: str, event: str, detail: str) -> None:
-    """A consent word the patient texted (YES, START...). Becoming active plans the
-    reminders for scans already set."""
-    if status == PatientStatus.STOPPED:
-        opt_out(patient, "sms", detail)
+def decided_after(phone: str, at: datetime) -> bool:
+    """A consent decision for this number newer than `at`: an older text (replayed from
+    the spool, or overtaken by a racing one) must not undo it."""
+    newer = select(ConsentEvent.id).where(
+        ConsentEvent.phone == phone,
+        ConsentEvent.event.in_(DECISIONS),
+        ConsentEvent.created_at > at,
+    )
+    return _first(newer) is not None
+
+
+def set_status_by_text(
+    patient: Patient, status: str, event: str, detail: str, at: datetime | None = None
+) -> None:
+    """A consent word the patient texted (YES, START, STOP...) at `at` (when it arrived).
+    Becoming active plans the reminders for scans already set. A word older than the
+    number's newest decision is kept in the history at its own time and changes nothing."""
+    kind = ConsentKind.OPT_OUT if status == PatientStatus.STOPPED else event
+    if at is not None and decided_after(patient.phone, at):
+        record_consent(patient, kind, "sms", f"superseded by a newer decision: {detail}", at)
         return
     if patient.status == status:
+        # Nothing changes, but the patient's word is kept: it is their latest decision,
+        # and an older text replayed later must not undo it.
+        record_consent(patient, kind, "sms", f"{detail} (already {status})", at)
+        if status == PatientStatus.STOPPED:
+            cancel_planned_reminders(patient, "patient opted out")
+        return
+    if status == PatientStatus.STOPPED:
+        opt_out(patient, "sms", detail, at)
         return
     patient.status = status
-    record_consent(patient, event, "sms", detail)
+    record_consent(patient, event, "sms", detail, at)
     if status == PatientStatus.ACTIVE:
         replan(patient)
 

@@ -28,12 +28,13 @@ from bot.patients.consent import apply_send_failure
 from bot.phones import normalize_phone
 from bot.reminders.redelivery import retry_undelivered
 from bot.sms import transport as tr
-from bot.sms.replay import replay_quietly
 from bot.sms.spool import Spool, Ticket
 
 bp = Blueprint("sms", __name__, url_prefix="/sms")
 
-_SID = re.compile(r"[A-Za-z0-9]{2,64}")  # Twilio sids: two letters + 32 hex
+# A message's sid as Twilio writes it (SMS or MMS): anything else is not from Twilio, and a
+# sid re-split out of another signed request must not pass as a new text.
+_SID = re.compile(r"(SM|MM)[0-9a-f]{32}")
 
 
 class Signature:
@@ -109,6 +110,9 @@ def receive() -> Response:
     if not _SID.fullmatch(sid) or phone is None:
         # Signed but not a message we can answer (e.g. a misrouted callback).
         return Response("missing or invalid MessageSid/From\n", status=400, mimetype="text/plain")
+    ours = current_app.config["TWILIO_ACCOUNT_SID"]
+    if ours and form.get("AccountSid") != ours:
+        return Response("AccountSid is not this service's\n", status=400, mimetype="text/plain")
     # Twilio caps a body at 1600 characters. NUL can't be stored in PostgreSQL text.
     body = form.get("Body", "")[:1600].replace("\x00", "")
     spool: Spool = current_app.extensions["nextsteps.spool"]
@@ -126,9 +130,9 @@ def receive() -> Response:
     except Exception:
         spool.settle(ticket, stored=False)  # left in the spool for replay
         raise
+    # What waited in the spool is replayed by the clock (or `flask spool replay`), never
+    # here: a backlog of thousands would hold this request, and Twilio, for seconds.
     spool.settle(ticket, stored=True)
-    if spool.backlog:
-        replay_quietly()  # the database is back: what waited goes in now
     return _twiml(reply)
 
 
