@@ -41,6 +41,10 @@ class Health(StrEnum):
     ERROR = "error"  # nothing can store a text
 
 
+# Room for one more of Twilio's longest texts (1,600 characters, 4 bytes each at worst).
+SPOOL_MIN_ROOM = 1600 * 4 + 256
+
+
 def _clock_age_seconds() -> float | None:
     last = db.session.scalar(select(func.max(ClockTick.last_tick_at)))
     # Never negative: a mark from the future (another machine's clock running ahead, or
@@ -65,10 +69,20 @@ def healthz() -> tuple[Response, int]:
         body["spool_waiting"] = spool.waiting()
     except OSError as exc:
         body["spool_waiting"] = f"error: {type(exc).__name__}"
-    body["spool"] = "ok" if writable else "not writable"
-    if not database_ok and not writable:
+    room = spool.room()
+    body["spool_room_bytes"] = room
+    # Not ok while a text (a STOP, maybe) could not be kept, or one more might not fit.
+    enough = min(SPOOL_MIN_ROOM, spool.max_bytes // 2)  # (tests run with tiny spools)
+    keeps = writable and spool.refused is None and room >= enough
+    body["spool"] = (
+        "ok" if keeps
+        else "not writable" if not writable
+        else f"refused a text: {spool.refused}" if spool.refused
+        else "nearly full"
+    )
+    if not database_ok and not keeps:
         return jsonify(status=Health.ERROR, **body), 503
-    healthy = database_ok and writable and body["spool_waiting"] == 0
+    healthy = database_ok and keeps and body["spool_waiting"] == 0
     return jsonify(status=Health.OK if healthy else Health.DEGRADED, **body), 200
 
 

@@ -190,6 +190,34 @@ def test_full_spool_answers_503(app_config: dict, outage: Outage) -> None:
     outage.up()
     assert statuses[0] == 200 and statuses[-1] == 503
     assert len(os.listdir(app_config["SPOOL_DIR"])) >= 1
+    health = app.test_client().get("/healthz").get_json()  # a text was refused: never ok
+    assert health["status"] != "ok" and health["spool"].startswith("refused a text")
+
+
+def test_a_short_write_is_never_taken_for_a_kept_stop(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A nearly full disk takes half the line, then nothing: the STOP is refused (503,
+    Twilio retries it), never acknowledged half written."""
+    import bot.sms.spool as spool_module
+
+    real, calls = os.pwrite, []
+
+    def disk_nearly_full(fd: int, data, offset: int) -> int:  # noqa: ANN001
+        calls.append(len(data))
+        if len(calls) == 1:
+            return real(fd, bytes(data)[: len(data) // 2], offset)
+        raise OSError(28, "No space left on device")
+
+    spool = app.extensions["nextsteps.spool"]
+    spool.append("SM" + "0" * 32, A, "warm-up", "2027-01-01T12:00:00")  # file allocated
+    monkeypatch.setattr(spool_module.os, "pwrite", disk_nearly_full)
+    resp = Phone(app.test_client(), A).post(inbound_form("STOP", A))
+    monkeypatch.setattr(spool_module.os, "pwrite", real)
+    assert resp.status_code == 503 and len(calls) == 2
+    with app.app_context():
+        assert _count(Message) == 0  # not answered as if kept
+    assert app.test_client().get("/healthz").get_json()["status"] != "ok"
 
 
 def test_an_entry_the_inbound_path_cannot_take_is_set_aside_not_blocking(app: Flask) -> None:

@@ -16,9 +16,11 @@ emptied file; its writer notices (st_nlink == 0) and opens a new one.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
+import shutil
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -87,6 +89,7 @@ class Spool:
         self._path: Path | None = None
         self._end = self._allocated = self._in_flight = 0
         self.backlog = False  # some entry of ours may not be in the database
+        self.refused: str | None = None  # why the last text could not be kept (None: it was)
 
     # -- this process's file ------------------------------------------------------------
     def _open(self) -> int:
@@ -123,11 +126,11 @@ class Spool:
                 raise SpoolFull(f"spool file is full ({self.max_bytes} bytes)")
             if need > self._allocated:
                 size = min(self.max_bytes, max(need, self._allocated + GROW_BYTES))
-                os.pwrite(fd, bytes(size - self._allocated), self._allocated)
+                _pwrite_all(fd, bytes(size - self._allocated), self._allocated)
                 os.fsync(fd)
                 self._allocated = size
             offset = self._end
-            os.pwrite(fd, line + b"\0", offset)
+            _pwrite_all(fd, line + b"\0", offset)
             self._end += len(line)
             if sync:
                 os.fdatasync(fd)
@@ -140,7 +143,12 @@ class Spool:
         flushes the text itself (PostgreSQL). If that commit does not happen, settle()
         flushes the entry before anything is answered."""
         with self._lock:
-            ticket = self._write({"sid": sid, "from": phone, "body": body, "at": at}, sync)
+            try:
+                ticket = self._write({"sid": sid, "from": phone, "body": body, "at": at}, sync)
+            except OSError as exc:
+                self.refused = str(exc) or type(exc).__name__  # /healthz says so
+                raise
+            self.refused = None
             self._in_flight += 1
             return ticket
 
@@ -198,6 +206,14 @@ class Spool:
     def waiting(self) -> int:
         """How many texts wait in every spool file of this directory (all processes)."""
         return sum(len(entries) for _, _, entries in _read_all(self.directory))
+
+    def room(self) -> int:
+        """Bytes this process can still spool: its file's limit, or the disk's free space."""
+        try:
+            free = shutil.disk_usage(self.directory).free
+        except OSError:
+            return 0
+        return max(0, min(self.max_bytes - self._end, free + self._allocated - self._end))
 
     def writable(self) -> bool:
         try:
@@ -325,3 +341,14 @@ def replay(spool: Spool, handle: Callable[[Entry], None]) -> int:
     if entries:
         log_event("spool.replayed", count=len(entries))
     return len(entries)
+
+
+def _pwrite_all(fd: int, data: bytes, offset: int) -> None:
+    """pwrite that never stops short: a nearly full disk may take part of a write, and a
+    STOP half written is a STOP lost. A write that makes no progress raises (503)."""
+    view = memoryview(data)
+    while view:
+        done = os.pwrite(fd, view, offset)
+        if done <= 0:
+            raise OSError(errno.ENOSPC, "short write to the spool")
+        view, offset = view[done:], offset + done
