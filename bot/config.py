@@ -146,6 +146,8 @@ def _web_settings(env: Mapping[str, str]) -> dict:
     if public_base_url and not public_base_url.startswith(("http://", "https://")):
         raise ConfigError("PUBLIC_BASE_URL must start with http:// or https://")
     secret = env.get("SECRET_KEY", "")
+    if secret and env.get("FLASK_ENV") == "production":
+        _check_secret_strength(secret)
     if not secret:
         # A fixed dev key keeps `flask run` working out of the box; production must set one.
         if env.get("FLASK_ENV") == "production" or _bool(env, "REQUIRE_SECRET_KEY", False):
@@ -170,6 +172,30 @@ def _web_settings(env: Mapping[str, str]) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True},
         "WTF_CSRF_ENABLED": _bool(env, "WTF_CSRF_ENABLED", True),
     }
+
+
+# Keys people paste from tutorials; with any of them a staff session cookie can be forged.
+_PLACEHOLDER_KEYS = {"changeme", "change-me", "secret", "secret-key", "dev", "development",
+                     "dev-only-not-secret", "your-secret-key", "supersecret", "password"}
+
+_PLACEHOLDER_WORDS = ("change", "example", "placeholder", "your-", "random-characters")
+
+
+def _check_secret_strength(secret: str) -> None:
+    """Production's key: at least 32 characters of real randomness (e.g. `python -c
+    'import secrets; print(secrets.token_hex(32))'`), not a placeholder or a repeat."""
+    lowered = secret.strip().lower()
+    weak = (
+        lowered in _PLACEHOLDER_KEYS
+        or any(word in lowered for word in _PLACEHOLDER_WORDS)
+        or len(secret) < 32
+        or len(set(secret)) < 12  # "aaaa...", "abab...": no randomness to speak of
+    )
+    if weak:
+        raise ConfigError(
+            "SECRET_KEY is too weak for production: use at least 32 random characters"
+            " (python -c 'import secrets; print(secrets.token_hex(32))')"
+        )
 
 
 def _cookie_secure(env: Mapping[str, str], public_base_url: str) -> bool:

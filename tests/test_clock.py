@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import signal
 import subprocess
 import sys
@@ -83,7 +84,7 @@ def test_a_rehearsal_leaves_the_real_clocks_work_to_it(twilio_app, fake_twilio, 
 
 def test_a_rehearsal_is_refused_in_production(database_uri):
     env = {**clock_env(database_uri, "http://127.0.0.1:9"), "FLASK_ENV": "production"}
-    env.update(SECRET_KEY="k" * 40, CLINIC_PHONE="614-555-0100")
+    env.update(SECRET_KEY=secrets.token_hex(32), CLINIC_PHONE="614-555-0100")
     done = subprocess.run(
         [sys.executable, "-m", "schedules", "--once", "--now", "2027-01-05T15:05Z"],
         cwd=ROOT,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 import pytest
 
 from bot.config import ConfigError, database_url, load_config
@@ -78,7 +80,8 @@ def test_production_names_every_setting_patients_would_miss(tmp_path) -> None:
         load_config(str(tmp_path), env={"FLASK_ENV": "production"})
     assert "SECRET_KEY" in str(caught.value) and "CLINIC_PHONE" in str(caught.value)
     with pytest.raises(ConfigError, match="CLINIC_PHONE") as caught:
-        load_config(str(tmp_path), env={"FLASK_ENV": "production", "SECRET_KEY": "k" * 40})
+        env = {"FLASK_ENV": "production", "SECRET_KEY": secrets.token_hex(32)}
+        load_config(str(tmp_path), env=env)
     assert "SECRET_KEY" not in str(caught.value)
 
 
@@ -107,3 +110,21 @@ def test_an_unset_clinic_phone_reads_in_the_texts_language(app_config) -> None:
     spanish = pipeline.render("urgent", "es") + pipeline.render("help", "es")
     assert "your clinic" not in spanish and "el numero principal de su clinica" in spanish
     assert "your clinic's main number" in pipeline.render("help", "en")
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["changeme", "secret", "x" * 40, "ab" * 20, "short-but-random-Qz8",
+     "change-me-to-64-random-characters"],  # deploy/nextsteps.env.example's
+)
+def test_production_refuses_a_weak_secret_key(tmp_path, key: str) -> None:
+    env = {"FLASK_ENV": "production", "SECRET_KEY": key, "CLINIC_PHONE": "614-555-0100"}
+    with pytest.raises(ConfigError, match="SECRET_KEY is too weak"):
+        load_config(str(tmp_path), env=env)
+
+
+def test_production_takes_a_random_secret_key(tmp_path) -> None:
+    import secrets
+
+    env = {"FLASK_ENV": "production", "SECRET_KEY": secrets.token_hex(32)}
+    assert load_config(str(tmp_path), env={**env, "CLINIC_PHONE": "614-555-0100"})["PRODUCTION"]

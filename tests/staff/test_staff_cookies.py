@@ -17,7 +17,11 @@ from bot.staff.accounts import find_staff
 
 from .helpers import login
 
-PRODUCTION = {"FLASK_ENV": "production", "SECRET_KEY": "s" * 32, "CLINIC_PHONE": "614-555-0100"}
+PRODUCTION = {
+    "FLASK_ENV": "production",
+    "SECRET_KEY": "9f2c4e7a1b3d5f60718293a4b5c6d7e8f9a0b1c2d3e4f5061728394a5b6c7d8e",
+    "CLINIC_PHONE": "614-555-0100",
+}
 HTTPS = {"PUBLIC_BASE_URL": "https://bot.clinic.example"}
 FLAGS = (
     "SESSION_COOKIE_SECURE",
