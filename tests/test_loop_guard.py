@@ -26,6 +26,13 @@ def test_many_different_texts_a_minute_stop_getting_replies(phone: Phone) -> Non
     assert replies[6:] == [None] * 4
 
 
+def test_a_flood_longer_than_the_history_read_gets_no_more_replies(phone: Phone) -> None:
+    """60 different texts in a minute: the muted ones push our 6 replies out of the 30
+    rows read per text, but the minute's replies are counted, so none leaks through."""
+    replies = [phone.text(f"auto reply number {i}") for i in range(60)]
+    assert sum(1 for r in replies if r) == 6
+
+
 def test_a_different_number_is_not_affected(client, phone: Phone) -> None:
     for _ in range(8):
         phone.text("Out of office")

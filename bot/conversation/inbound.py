@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Insert, bindparam, insert, literal, select, update
+from sqlalchemy import Insert, bindparam, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from bot.checkins import store as checkins
@@ -89,6 +89,11 @@ _HISTORY = (
     .limit(HISTORY_ROWS)
 )
 _PATIENT = select(Patient).where(Patient.phone == bindparam("phone"))
+_REPLIES_SINCE = select(func.count()).where(
+    _MESSAGES.c.phone == bindparam("phone"),
+    _MESSAGES.c.reply_to_id.is_not(None),
+    _MESSAGES.c.created_at >= bindparam("since"),
+)
 _INSERT_INBOUND = insert(_MESSAGES).returning(_MESSAGES.c.id)
 _INSERT_REPLY = insert(_MESSAGES)
 # What a text and its reply share; the rest of each row is its own.
@@ -231,7 +236,7 @@ def preview(phone: str, body: str) -> Decision:
     return decide_for(phone, body, patient)
 
 
-def _looping(history: list[HistoryRow], body: str) -> str | None:
+def _looping(phone: str, history: list[HistoryRow], body: str) -> str | None:
     """An auto-responder or stuck phone: we already replied many times this minute, or
     the same text keeps arriving. Counting our replies (not their texts) means a patient
     who was silenced, or who types fast, is not mistaken for a loop."""
@@ -239,6 +244,10 @@ def _looping(history: list[HistoryRow], body: str) -> str | None:
     now = utcnow()
     minute_ago = now - timedelta(minutes=1)
     replies = sum(1 for r in history if r.is_reply and r.created_at >= minute_ago)
+    if len(history) == HISTORY_ROWS and history[-1].created_at >= minute_ago:
+        # A flood: the minute holds more rows than the history read (muted texts push our
+        # replies out of it), so count the minute's replies themselves.
+        replies = db.session.scalar(_REPLIES_SINCE, {"phone": phone, "since": minute_ago})
     if replies >= cfg["LOOP_MAX_PER_MINUTE"]:
         return "rate"
     window = now - timedelta(minutes=cfg["LOOP_WINDOW_MINUTES"])
@@ -312,7 +321,7 @@ def _handle_once(
     patient = db.session.scalars(_PATIENT, {"phone": phone}).first()
     history = _history(phone)
     decision = decide_for(phone, body, patient, history)
-    reply, muted = _reply_unless_looping(decision, history, body, replayed)
+    reply, muted = _reply_unless_looping(decision, phone, history, body, replayed)
     row = _inbound_row(phone, body, patient, decision, muted, replayed)
     if row["flag"] is None and answers_staff(history, arrived):
         row["flag"] = FLAG_REPLY_TO_STAFF  # a nurse wrote: her answer goes to the inbox
@@ -335,12 +344,16 @@ def _handle_once(
 
 
 def _reply_unless_looping(
-    decision: Decision, history: list[HistoryRow], body: str, replayed: Replayed | None
+    decision: Decision,
+    phone: str,
+    history: list[HistoryRow],
+    body: str,
+    replayed: Replayed | None,
 ) -> tuple[str | None, bool]:
     """The reply to send, and whether the loop guard muted it. Consent confirmations and
     answers within an open check-in always go out. A red flag still gets its reply when a
     frightened patient texts fast, but not when the same text repeats (an auto-responder)."""
-    looping = None if replayed else _looping(history, body)
+    looping = None if replayed else _looping(phone, history, body)
     reply = replayed.reply if replayed and replayed.answered else decision.body
     urgent = decision.flag in (FLAG_URGENT, FLAG_SELF_HARM)
     # A check-in is a quick exchange where "0", "0", "0" is normal, and it ends by itself
