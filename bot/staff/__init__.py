@@ -52,11 +52,12 @@ def nav_counts() -> dict:
 
 
 @bp.app_template_filter("local")
-def local_time(utc_naive: datetime | None, tz: str | None = None) -> str:
-    """A stored UTC time as staff read it: in the patient's zone (or the clinic's)."""
+def local_time(utc_naive: datetime | None) -> str:
+    """A stored UTC time as staff read it: always in the clinic's zone (labelled on every
+    page), so the inbox and the audit never mix zones. Texts use the patient's zone."""
     if utc_naive is None:
         return ""
-    local = to_local(utc_naive, tz or current_app.config["DEFAULT_TIMEZONE"])
+    local = to_local(utc_naive, current_app.config["DEFAULT_TIMEZONE"])
     return local.strftime("%a %Y-%m-%d %H:%M %Z")
 
 

@@ -78,7 +78,7 @@ def test_list_is_paginated(app: Flask, staff_client: FlaskClient) -> None:
     assert "Page 1 of 2" in first
 
 
-def test_patient_page_shows_thread_oldest_first_in_local_time(
+def test_patient_page_shows_thread_oldest_first_in_the_clinics_zone(
     app: Flask, staff_client: FlaskClient, client: FlaskClient, clinic: Clinic
 ) -> None:
     phone = Phone(client, clinic.phone)
@@ -88,7 +88,10 @@ def test_patient_page_shows_thread_oldest_first_in_local_time(
     thread = page[page.index('id="messages"') : page.index('id="consent"')]
     order = [thread.index(t) for t in ("Reply YES to join", ">yes<", "pseudoprogression")]
     assert order == sorted(order)
-    assert " CST" in thread or " CDT" in thread  # America/Chicago, the patient's zone
+    # The patient is in Chicago; staff read every time in the clinic's zone, labelled.
+    assert " EST" in thread or " EDT" in thread
+    assert " CST" not in thread and " CDT" not in thread
+    assert "Times in America/New_York (the clinic's zone)" in page
     assert "opt_in_requested" in page and ">opt_in<" in page
 
 
