@@ -29,9 +29,11 @@ def record_consent(patient: Patient, event: str, source: str, detail: str = "") 
 
 
 def opt_out(patient: Patient, source: str, detail: str) -> None:
-    """Opted out (STOP, staff unenroll, Twilio's 21610): record it, cancel what was planned."""
-    if patient.status != PatientStatus.STOPPED:
+    """Opted out (STOP, Twilio's 21610): record it, cancel what was planned. A patient staff
+    had unenrolled who texts STOP has now opted out themselves: staff can't undo that."""
+    if patient.status != PatientStatus.STOPPED or patient.unenrolled_from is not None:
         patient.status = PatientStatus.STOPPED
+        patient.unenrolled_from = None
         record_consent(patient, ConsentKind.OPT_OUT, source, detail)
     cancel_planned_reminders(patient, "patient opted out")
 
@@ -45,6 +47,7 @@ def set_status_by_text(patient: Patient, status: str, event: str, detail: str) -
     if patient.status == status:
         return
     patient.status = status
+    patient.unenrolled_from = None  # the patient's own START/YES ends a staff unenroll
     record_consent(patient, event, "sms", detail)
     if status == PatientStatus.ACTIVE:
         replan(patient)

@@ -266,14 +266,43 @@ def resume(patient_id: int) -> Response:
     return _status_change(patient_id, lifecycle.resume, "patient.resume", done)
 
 
+@bp.get("/patients/<int:patient_id>/unenroll")
+def unenroll_confirm(patient_id: int) -> str:
+    """Unenroll asks first: one click on the patient page must not stop a patient's texts."""
+    return render_template("staff/unenroll_confirm.html", p=_get_patient(patient_id))
+
+
 @bp.post("/patients/<int:patient_id>/unenroll")
 def unenroll(patient_id: int) -> Response:
-    return _status_change(
-        patient_id,
-        lambda p: lifecycle.unenroll(p, current_user.email),
-        "patient.unenroll",
-        "Unenrolled: nothing more will be sent unless the patient texts START.",
-    )
+    """Only the confirm page's POST (confirmed=y) unenrolls; any other POST asks first."""
+    if request.form.get("confirmed") != "y":
+        return redirect(url_for("staff.unenroll_confirm", patient_id=patient_id))
+    p = _get_patient(patient_id)
+    try:
+        before = lifecycle.unenroll(p, current_user.email)
+        audit.record("patient.unenroll", audit.patient_target(p.id), f"by staff; was {before}")
+        db.session.commit()
+    except lifecycle.LifecycleError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        flash("Unenrolled by staff: nothing more will be sent. You can undo this below.")
+    return _back(p.id)
+
+
+@bp.post("/patients/<int:patient_id>/unenroll/undo")
+def undo_unenroll(patient_id: int) -> Response:
+    p = _get_patient(patient_id)
+    try:
+        restored = lifecycle.undo_unenroll(p, current_user.email)
+        audit.record("patient.unenroll_undo", audit.patient_target(p.id), f"back to {restored}")
+        db.session.commit()
+    except lifecycle.LifecycleError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        flash(f"Unenroll undone: the patient is {restored} again; no text was sent.")
+    return _back(p.id)
 
 
 @bp.post("/patients/<int:patient_id>/erase")
