@@ -185,7 +185,8 @@ def context_from(
             continue
         if row.topic == "more":
             more_sent = True
-        elif row.topic in content_topics:
+        elif row.topic in content_topics or row.topic == "prognosis":
+            # After a prognosis question, MORE offers the care team, not the topic before.
             last_topic = row.topic
             break
     if last_topic is None:

@@ -359,6 +359,8 @@ class Pipeline:
                 return Decision("more", self.render("more_none", ctx.language), why=why)
             if ctx.more_sent:
                 return Decision("more", self.render("more_done", ctx.language), why=why)
+            if ctx.last_topic == "prognosis":  # more is the care team's to say, not a topic's
+                return Decision("more", self.render("more_prognosis", ctx.language), why=why)
             more = self.content.in_language(ctx.language).topics[ctx.last_topic].more
             return Decision("more", more, detail=ctx.last_topic, why=why)
         if topic == "next_scan":
