@@ -6,7 +6,7 @@ import re
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, select
 from werkzeug.wrappers import Response
 
 from bot.extensions import db
@@ -71,18 +71,16 @@ def patients() -> str:
     )
 
 
-def _next_scans(patient_ids: list[int]) -> dict:
+def _next_scans(patient_ids: list[int]) -> dict[int, Scan]:
+    """Each listed patient's next scan (one page: at most PAGE_SIZE patients)."""
     if not patient_ids:
         return {}
-    rows = db.session.execute(
-        select(Scan.patient_id, func.min(Scan.scheduled_at))
-        .where(
-            Scan.patient_id.in_(patient_ids),
-            is_upcoming(utcnow()),
-        )
-        .group_by(Scan.patient_id)
+    upcoming = db.session.scalars(
+        select(Scan)
+        .where(Scan.patient_id.in_(patient_ids), is_upcoming(utcnow()))
+        .order_by(Scan.scheduled_at.desc())
     )
-    return dict(rows.all())
+    return {scan.patient_id: scan for scan in upcoming}  # the earliest is written last
 
 
 @bp.route("/patients/new", methods=["GET", "POST"])
