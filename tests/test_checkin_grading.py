@@ -217,3 +217,14 @@ def test_check_starts_one_only_for_an_active_patient(pipeline) -> None:  # noqa:
     started = pipeline.decide("chequeo", Context(status="active", language="en"))
     assert started.language == "es" and started.body.startswith("NextSteps, chequeo semanal")
     assert pipeline.decide("CHECK", Context(status="pending")).topic != "checkin"
+
+
+@pytest.mark.parametrize(("text", "cc"), [("same", EN), ("the same", EN), ("igual", ES)])
+def test_same_is_an_answer_even_without_last_weeks_number(text: str, cc) -> None:  # noqa: ANN001
+    """It was asked again ("same" as what?) on a first check-in: now it is recorded as
+    the trend, with no number invented, and the next question follows."""
+    from bot.checkins.conversation import answer
+
+    turn = answer(OPEN, text, cc, {"program": "NextSteps", "clinic_phone": "1"}, "urgent")
+    assert (turn.trend, turn.value, turn.reasked, turn.step) == ("same", None, False, 1)
+    assert turn.body == cc.questions[1].ask
