@@ -24,6 +24,7 @@ from bot.queries import consent_of, is_upcoming, messages_of
 from bot.reminders.scans import add_scan, cancel_scan, move_scan
 from bot.staff import audit, bp, intake
 from bot.staff.forms import OTHER_ZONE, EnrollForm, EraseForm, MoveScanForm, ScanForm
+from bot.staff.inbox import open_flags_by_patient, open_flags_of
 
 PAGE_SIZE = 25
 
@@ -59,11 +60,12 @@ def patients() -> str:
         error_out=False,
         max_per_page=PAGE_SIZE,
     )
-    next_scans = _next_scans([p.id for p in page.items])
+    ids = [p.id for p in page.items]
     return render_template(
         "staff/patients.html",
         page=page,
-        next_scans=next_scans,
+        next_scans=_next_scans(ids),
+        open_flags=open_flags_by_patient(ids),
         q=q,
         status=status,
         upcoming=upcoming,
@@ -165,6 +167,7 @@ def patient(patient_id: int) -> str:
         scans=p.scans,
         reminders=reminders,
         delivery=delivery,
+        open_flags=open_flags_of(thread),
         now=utcnow(),
         scan_form=ScanForm(prefix="add"),
         erase_form=EraseForm(),

@@ -390,3 +390,24 @@ def test_an_erased_number_that_never_opted_out_can_be_enrolled_again(
         again = intake.apply(intake.Intake(phone=clinic.phone), actor="t", source="staff")
         db.session.commit()
         assert again.created and again.invited
+
+
+def test_open_flags_show_on_the_patient_page_and_in_the_list(
+    app: Flask, staff_client: FlaskClient, clinic: Clinic
+) -> None:
+    """The clinic's patient has an unhandled urgent text; once handled, it is gone."""
+    page = staff_client.get(f"/staff/patients/{clinic.patient_id}").get_data(as_text=True)
+    box = page[page.index('id="open-flags"') : page.index('id="scans"')]
+    assert "Open flags (1)" in box and 'class="flag urgent"' in box and "breathe" in box
+    row = _list_row(staff_client, clinic.name)
+    assert 'class="flag urgent"' in row
+    staff_client.post(f"/staff/inbox/{clinic.message_id}/handle", data={"note": "called"})
+    page = staff_client.get(f"/staff/patients/{clinic.patient_id}").get_data(as_text=True)
+    assert 'id="open-flags"' not in page
+    assert 'class="flag' not in _list_row(staff_client, clinic.name)
+
+
+def _list_row(staff_client: FlaskClient, name: str) -> str:
+    listing = staff_client.get("/staff/patients").get_data(as_text=True)
+    start = listing.index(name)
+    return listing[start : listing.index("</tr>", start)]
