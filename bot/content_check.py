@@ -94,6 +94,11 @@ def _lint_replies(content: Content) -> list[str]:
         problems += _text_problems(f"replies.yaml, reply '{key}' ({lang})", text)
         if not key.startswith("reminder"):
             continue
+        # A rhythm-planned scan: "(time to be confirmed)" is longer than a time; such a
+        # reminder may take 2 segments, never more.
+        tbc = format_when(_LONGEST_WHEN, "UTC", lang, time_known=False)
+        where = f"replies.yaml, reply '{key}' ({lang}), time to be confirmed"
+        problems += _text_problems(where, template.format(**dict(values, when=tbc)))
         # A reminder with any one question must fit one segment (bot.reminders.message
         # adds a second question only when that still fits).
         for i, q in enumerate(content.questions, 1):
