@@ -89,6 +89,7 @@ def _register_views(app: Flask) -> None:
     from bot.sms.webhook import bp as sms_bp
     from bot.staff import bp as staff_bp
     from bot.staff.accounts import load_user
+    from bot.staff.errors import register_error_pages
 
     app.register_blueprint(sms_bp)
     app.register_blueprint(ops_bp)
@@ -97,6 +98,7 @@ def _register_views(app: Flask) -> None:
     app.register_blueprint(staff_bp)
     login_manager.user_loader(load_user)
     login_manager.login_view = "staff.login"
+    register_error_pages(app)
     register_cli(app)
 
 

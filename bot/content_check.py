@@ -18,10 +18,10 @@ from content import LANGUAGES, Content, ContentError, load_content
 # Every answer tells the patient where it comes from, e.g. "(Sources: WebMD, patient handout)".
 SOURCE_TAG = re.compile(r"\((Sources?|Fuentes?): [^()]+\)$")
 MAX_SEGMENTS = 2  # a topic's first part and its MORE part: 306 GSM-7 characters each
-# A reminder with one question must fit the 2-segment limit of every text. (It fitted one
-# segment in English until reminders asked for C/R: the reply footer is worth a segment.
-# bot.reminders.message still adds a second question only when that fits one segment.)
-REMINDER_TARGET_SEGMENTS = {"en": 2, "es": 2}
+# A reminder with any one question fits one segment where the language allows (English);
+# Spanish dates and words run longer, so there the 2-segment limit of every text holds.
+# bot.reminders.message adds a second question only when that still fits one segment.
+REMINDER_TARGET_SEGMENTS = {"en": 1, "es": 2}
 
 # Values that fill the templates when we measure them: long but realistic.
 SAMPLE = {
@@ -31,7 +31,7 @@ SAMPLE = {
     "when": "Wed Sep 30 at 10:30 AM",
     "choices": "TREATMENT OPTIONS, PSEUDOPROGRESSION or SIDE EFFECTS",
 }
-# The longest date format_when writes: "miércoles 30 sep a las 10:30 AM" in Spanish.
+# The longest date format_when writes: "el miercoles 30 de septiembre a las 10:30 AM".
 _LONGEST_WHEN = datetime(2026, 9, 30, 10, 30)
 
 
@@ -94,6 +94,11 @@ def _lint_replies(content: Content) -> list[str]:
         problems += _text_problems(f"replies.yaml, reply '{key}' ({lang})", text)
         if not key.startswith("reminder"):
             continue
+        # A rhythm-planned scan: "(time to be confirmed)" is longer than a time; such a
+        # reminder may take 2 segments, never more.
+        tbc = format_when(_LONGEST_WHEN, "UTC", lang, time_known=False)
+        where = f"replies.yaml, reply '{key}' ({lang}), time to be confirmed"
+        problems += _text_problems(where, template.format(**dict(values, when=tbc)))
         # A reminder with any one question must fit one segment (bot.reminders.message
         # adds a second question only when that still fits).
         for i, q in enumerate(content.questions, 1):

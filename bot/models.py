@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     text,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -69,6 +70,9 @@ class Patient(db.Model):
     rhythm_every_weeks: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # Rotates the questions-to-bring so each reminder offers different ones.
     question_cursor: Mapped[int] = mapped_column(Integer, default=0)
+    # Set while staff have unenrolled the patient (status stopped): the status it had, so
+    # staff can undo it. Cleared by the undo or by the patient's own STOP or START.
+    unenrolled_from: Mapped[str | None] = mapped_column(String(12), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
@@ -168,6 +172,8 @@ class Scan(db.Model):
     kind: Mapped[str] = mapped_column(String(8), default="CT")  # CT or PET
     place: Mapped[str] = mapped_column(String(120), default="")
     status: Mapped[str] = mapped_column(String(12), default=SCHEDULED)
+    # False: only the date is known (planned from the rescan rhythm); staff set the time.
+    time_confirmed: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 

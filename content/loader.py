@@ -58,6 +58,7 @@ REPLY_KEYS = (
     "bereavement_stop",
     "urgent_either",
     "prognosis",
+    "more_prognosis",
     "thanks",
     "unknown",
     "unknown_closest",

@@ -165,7 +165,7 @@ def _prepare(ids: list[int], now: datetime, stats: DispatchStats) -> list[_Job]:
             continue
         # Composed again: the scan may have moved, or an earlier reminder used the questions.
         # The questions move on now, before the send: if it fails they are simply skipped.
-        composed = compose_reminder(patient, scan, patient.question_cursor)
+        composed = compose_reminder(patient, scan, patient.question_cursor, now)
         patient.question_cursor += composed.questions_used
         reminder.body = composed.body
         jobs.append(_Job(reminder.id, patient.id, patient.phone, composed.body))

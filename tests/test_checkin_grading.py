@@ -4,17 +4,21 @@ the pipeline reads it only after STOP and the red-flag checks."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 
 import pytest
 
 from bot.checkins.conversation import OpenCheckin
 from bot.checkins.grading import escalation, grade, read_answer
 from bot.conversation.pipeline import Context
+from bot.timeutil import When
 from content import load_content
 
 CONTENT = load_content()
 EN, ES = CONTENT.checkins, CONTENT.in_language("es").checkins
 STOOLS, BREATHING = EN.questions[0], EN.questions[1]
+
+FRI_JAN_8 = When(datetime(2027, 1, 8, 14, 30), "America/New_York")
 
 
 @pytest.mark.parametrize(
@@ -189,7 +193,7 @@ def test_check_while_one_is_open_asks_the_waiting_question_again(pipeline) -> No
 def test_after_a_reminder_other_texts_go_the_normal_way(pipeline) -> None:  # noqa: ANN001
     from bot.conversation.pipeline import AwaitingReply
 
-    ctx = Context(status="active", language="en", reminder=AwaitingReply(1, 1, "Fri Jan 8"))
+    ctx = Context(status="active", language="en", reminder=AwaitingReply(1, 1, FRI_JAN_8))
     assert pipeline.decide("hospice", ctx).topic == "hospice"
     assert pipeline.decide("C", ctx).topic == "scan_confirm"
     r = pipeline.decide("R", ctx)
@@ -199,7 +203,7 @@ def test_after_a_reminder_other_texts_go_the_normal_way(pipeline) -> None:  # no
 def test_yes_after_a_reminder_is_a_c_but_a_pending_patients_yes_is_the_opt_in(pipeline) -> None:  # noqa: ANN001
     from bot.conversation.pipeline import AwaitingReply
 
-    reminder = AwaitingReply(1, 1, "Fri Jan 8")
+    reminder = AwaitingReply(1, 1, FRI_JAN_8)
     active = Context(status="active", language="en", reminder=reminder)
     assert pipeline.decide("yes", active).topic == "scan_confirm"
     assert pipeline.decide("si", replace(active, language="es")).topic == "scan_confirm"
@@ -213,3 +217,14 @@ def test_check_starts_one_only_for_an_active_patient(pipeline) -> None:  # noqa:
     started = pipeline.decide("chequeo", Context(status="active", language="en"))
     assert started.language == "es" and started.body.startswith("NextSteps, chequeo semanal")
     assert pipeline.decide("CHECK", Context(status="pending")).topic != "checkin"
+
+
+@pytest.mark.parametrize(("text", "cc"), [("same", EN), ("the same", EN), ("igual", ES)])
+def test_same_is_an_answer_even_without_last_weeks_number(text: str, cc) -> None:  # noqa: ANN001
+    """It was asked again ("same" as what?) on a first check-in: now it is recorded as
+    the trend, with no number invented, and the next question follows."""
+    from bot.checkins.conversation import answer
+
+    turn = answer(OPEN, text, cc, {"program": "NextSteps", "clinic_phone": "1"}, "urgent")
+    assert (turn.trend, turn.value, turn.reasked, turn.step) == ("same", None, False, 1)
+    assert turn.body == cc.questions[1].ask

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -194,3 +196,31 @@ def test_stop_is_never_lost_even_inside_a_reply_loop(app, phone: Phone) -> None:
         phone.text("Thanks!")  # an auto-responder hammering us
     assert phone.text("STOP")  # confirmation still goes out
     assert _status(app) == "stopped"
+
+
+@pytest.mark.parametrize(
+    ("key", "language", "musts"),
+    [
+        ("opt_in_request_bilingual", "en", ("HELP", "AYUDA", "YES", "SI", "STOP", "ALTO")),
+        ("opt_in_request", "en", ("HELP", "YES", "STOP")),
+        ("opt_in_request", "es", ("AYUDA", "SI", "ALTO")),
+    ],
+)
+def test_the_opt_in_invitation_is_the_ctia_one_and_fits_two_segments(
+    app, key: str, language: str, musts: tuple[str, ...]
+) -> None:
+    """HELP words, how many texts, "Msg & data rates may apply" (in each language the
+    invitation speaks), within 2 GSM-7 segments."""
+    from bot.sms.segments import segment_info
+
+    content = app.extensions["nextsteps.content"].in_language(language)
+    text = content.replies[key].format(program=app.config["PROGRAM_NAME"])
+    for must in musts:
+        assert re.search(rf"\b{must}\b", text), must
+    english = "en" in language or key.endswith("bilingual")
+    spanish = language == "es" or key.endswith("bilingual")
+    assert ("Msg & data rates may apply" in text) is english
+    assert ("Puede haber cargos por mensajes y datos" in text) is spanish
+    assert ("msgs per scan" in text) is english and ("por escaner" in text) is spanish
+    info = segment_info(text)
+    assert info.encoding == "GSM-7" and info.segments <= 2

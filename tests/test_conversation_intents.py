@@ -66,6 +66,20 @@ def test_prognosis_gets_a_gentle_reply_and_a_staff_flag(app, phone: Phone, text:
     assert _inbound_flags(app) == [("prognosis", "prognosis")]
 
 
+@pytest.mark.parametrize(("language", "more"), [("en", "MORE"), ("es", "MAS")])
+def test_more_after_a_prognosis_question_offers_the_care_team_not_the_topic_before(
+    pipeline: Pipeline, phone: Phone, language: str, more: str
+) -> None:
+    """It continued into hospice (the last topic) after "how long do I have"."""
+    hospice = pipeline.content.in_language(language).topics["hospice"]
+    phone.text("HOSPICIO" if language == "es" else "HOSPICE")
+    phone.text("cuanto tiempo me queda" if language == "es" else "how long do I have to live")
+    reply = phone.text(more)
+    assert reply != hospice.more
+    assert reply == pipeline.render("more_prognosis", language)
+    assert "614-555-0100" in reply
+
+
 @pytest.mark.parametrize("text", ["what is immunotherapy", "how does immunotherapy work?"])
 def test_immunotherapy_has_an_answer_with_its_source(app, phone: Phone, text: str) -> None:
     topic = app.extensions["nextsteps.pipeline"].content.topics["immunotherapy"]

@@ -44,7 +44,7 @@ def test_the_next_scan_to_come_in_the_patients_words(
 def test_in_spanish(app: Flask, phone: Phone, now: datetime) -> None:
     _patient_with_scans(app, phone.number, "2027-01-12 09:30", language="es")
     reply = phone.text("cuando es mi proximo escaner?")
-    assert "martes 12 ene a las 9:30 AM" in reply
+    assert "es el martes 12 de enero a las 9:30 AM" in reply
 
 
 def test_no_scan_to_come(app: Flask, phone: Phone, now: datetime) -> None:
@@ -71,3 +71,20 @@ def test_other_questions_are_answered_without_reading_the_scan(
     tables.clear()
     phone.text("when is my next scan?")
     assert [s for s in tables if "FROM scans" in s]
+
+
+def test_the_date_is_in_the_language_of_the_sentence_not_the_stored_one(
+    app: Flask, phone: Phone, now: datetime
+) -> None:
+    """Stored English, asked in Spanish: the Spanish reply carries a Spanish date (it
+    carried "Tue Jan 12" inside "su proximo escaner ... es")."""
+    _patient_with_scans(app, phone.number, "2027-01-12 09:30", language="en")
+    reply = phone.text("cuando es mi proximo escaner? no entiendo la fecha")
+    assert reply.startswith("Su proximo escaner CT es el martes 12 de enero a las 9:30 AM")
+    assert "Tue" not in reply and "Jan" not in reply
+
+
+def test_a_scan_tomorrow_says_tomorrow(app: Flask, phone: Phone, now: datetime) -> None:
+    # NOW is Fri 2027-01-01 12:00 UTC, 7:00 AM in New York.
+    _patient_with_scans(app, phone.number, "2027-01-02 08:00")
+    assert "Your next CT scan is tomorrow at 8:00 AM" in phone.text("when is my next scan?")

@@ -39,7 +39,7 @@ def test_enroll_then_yes_then_preview_then_stop(app, runner, phone):
     assert lines[0] == "+16145550123: active, America/Chicago"
     assert lines[1].startswith("- Tue 2027-01-05 10:00 CST  planned")
     assert lines[2].startswith("    [1 segment(s), GSM-7,")
-    assert "NextSteps: your PET scan is Tue Jan 12 at 9:30 AM. Ask: " in lines[2]
+    assert "NextSteps: PET scan Tue Jan 12 at 9:30 AM. Ask: " in lines[2]
     assert lines[3].startswith("- Mon 2027-01-11 10:00 CST  planned")
 
     phone.text("STOP")

@@ -116,7 +116,7 @@ def test_text_is_recomposed_at_send(planned, twilio_app, fake_twilio):
         db.session.commit()
         dispatch(now=JUST_AFTER)
         (sent,) = fake_twilio.messages
-        assert "scan" not in sent["body"].lower() and "your visit is Tue Jan 12" in sent["body"]
+        assert "scan" not in sent["body"].lower() and "visit Tue Jan 12" in sent["body"]
 
 
 @pytest.mark.parametrize(

@@ -44,7 +44,9 @@ def test_reminders_are_at_10_local_7_and_1_days_before_across_dst(app, tz, scan,
         assert [r.offset_days for r in rows] == [7, 1]
         # The text gives the scan's local time, whatever the offset that day.
         day = "Mon Mar 15" if "03-15" in scan else "Mon Nov 8"
-        assert all(f"your PET scan is {day} at 9:30 AM." in r.body for r in rows)
+        week, tomorrow = (r.body for r in rows)
+        assert f"PET scan {day} at 9:30 AM." in week
+        assert "PET scan tomorrow at 9:30 AM." in tomorrow
 
 
 def test_reminder_in_quiet_hours_moves_to_their_end(app_config, request):
@@ -141,7 +143,8 @@ def test_moved_scan_replans_and_cancelled_scan_cancels(app):
         move_scan(scan, utc("2027-01-20 14:00"))
         db.session.commit()
         assert planned_local(patient) == ["2027-01-13 10:00", "2027-01-19 10:00"]
-        assert all("Wed Jan 20 at 2:00 PM" in r.body for r in reminders(patient, PLANNED))
+        week, tomorrow = (r.body for r in reminders(patient, PLANNED))
+        assert "Wed Jan 20 at 2:00 PM" in week and "tomorrow at 2:00 PM" in tomorrow
         assert not [r for r in reminders(patient) if r.due_at.day in (5, 11)]
 
         cancel_scan(scan)
@@ -201,11 +204,24 @@ def test_the_text_is_short_plain_and_names_the_program_and_local_time(app):
     with app.app_context():
         patient = make_patient(tz="America/Chicago")
         scan_at(patient, "2027-01-12 09:30", kind="PET")
-        for row in reminders(patient, PLANNED):
+        week, day = sorted(reminders(patient, PLANNED), key=lambda r: r.due_at)
+        for row in (week, day):
             info = segment_info(row.body)
-            assert info.encoding == "GSM-7" and info.segments <= 2, row.body
-            assert row.body.startswith("NextSteps: your PET scan is Tue Jan 12 at 9:30 AM.")
-            assert row.body.endswith("Reply C to confirm, R to reschedule, STOP to opt out.")
+            assert info.encoding == "GSM-7" and info.segments == 1, row.body
+            assert row.body.endswith("Reply C to confirm, R to change, STOP to end.")
+        assert week.body.startswith("NextSteps: PET scan Tue Jan 12 at 9:30 AM.")
+        # Sent the day before (its due time, not the planning time, decides): "tomorrow".
+        assert day.body.startswith("NextSteps: PET scan tomorrow at 9:30 AM.")
+
+
+def test_every_english_reminder_is_one_segment_whatever_the_question(app):
+    with app.app_context():
+        patient = make_patient(tz="America/Chicago")
+        for month in range(1, 13):  # enough scans to walk through every question
+            scan_at(patient, f"2027-{month:02d}-28 10:30", kind="PET")
+        bodies = [r.body for r in reminders(patient, PLANNED)]
+    assert len(bodies) >= 14
+    assert all(segment_info(b).segments == 1 for b in bodies), max(bodies, key=len)
 
 
 def test_discreet_text_never_says_scan_cancer_or_immunotherapy(app):

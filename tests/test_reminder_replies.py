@@ -21,7 +21,7 @@ from tests.checkin_helpers import (
 from tests.reminder_helpers import scan_at
 
 pytestmark = pytest.mark.usefixtures("now")
-CONFIRMED = "Thank you, your appointment is confirmed: Fri Jan 8 at 9:30 AM."
+CONFIRMED = "Thank you, your appointment is confirmed for Fri Jan 8 at 9:30 AM."
 RESCHEDULE = "Thanks. Someone from your care team will call you to find a new time."
 
 
@@ -43,7 +43,7 @@ def test_c_confirms_and_r_asks_staff_to_call(reminded):
     make, app, twilio, runner, phone, _ = reminded
     make()
     (reminder,) = twilio.messages
-    assert reminder["body"].endswith("Reply C to confirm, R to reschedule, STOP to opt out.")
+    assert reminder["body"].endswith("Reply C to confirm, R to change, STOP to end.")
     assert phone.text("C").startswith(CONFIRMED)
     assert phone.text("r").startswith(RESCHEDULE)  # right after our "confirmed" reply too
     assert inbound_flags(app) == [("C", None), ("r", "reschedule")]
@@ -56,11 +56,10 @@ def test_spanish_c(reminded):
     make, _, twilio, _, phone, _ = reminded
     make("es")
     assert twilio.messages[0]["body"].endswith(
-        "Responda C para confirmar, R para reprogramar (otra fecha), "
-        "ALTO para no recibir mas mensajes."
+        "Responda C para confirmar, R para cambiar la fecha, ALTO para salir."
     )
     assert phone.text("c").startswith(
-        "Gracias, su cita esta confirmada: viernes 8 ene a las 9:30 AM."
+        "Gracias, su cita esta confirmada para el viernes 8 de enero a las 9:30 AM."
     )
 
 
@@ -69,8 +68,8 @@ def test_spanish_c(reminded):
     [
         ("en", "yes", CONFIRMED),
         ("en", "Yes please", CONFIRMED),
-        ("es", "Sí", "Gracias, su cita esta confirmada: viernes 8 ene"),
-        ("es", "si claro", "Gracias, su cita esta confirmada: viernes 8 ene"),
+        ("es", "Sí", "Gracias, su cita esta confirmada para el viernes 8 de enero"),
+        ("es", "si claro", "Gracias, su cita esta confirmada para el viernes 8 de enero"),
     ],
 )
 def test_yes_after_a_reminder_confirms_it(reminded, language: str, text: str, reply: str):

@@ -98,3 +98,31 @@ def test_clock_marks_passed_scans_done_and_books_the_next(app):
 
         tick(now=utc("2027-03-29 18:05"))  # idempotent
         assert len(_scans(with_rhythm)) == 2
+
+
+def test_a_rhythm_scan_has_a_date_and_no_invented_time(app, phone):  # noqa: ANN001
+    """The rhythm knows the week, not the hour: texts say "time to be confirmed" (they said
+    "Mon Mar 29 at 9:00 AM") until staff set the time by moving the scan."""
+    from bot.models import PLANNED
+    from bot.reminders.scans import move_scan
+    from tests.reminder_helpers import reminders
+
+    with app.app_context():
+        patient = make_patient(phone.number)
+        _rhythm(patient)
+        scan = apply_rhythm(patient, utc("2027-01-05 12:00"))
+        db.session.commit()
+        assert scan.time_confirmed is False
+        week, day = (r.body for r in reminders(patient, PLANNED))
+        assert "CT scan Mon Mar 29 (time to be confirmed)." in week
+        assert "CT scan tomorrow (time to be confirmed)." in day
+        assert "9:00" not in week + day
+    answer = phone.text("when is my next scan?")
+    assert "Your next CT scan is Mon Mar 29 (time to be confirmed)." in answer
+    with app.app_context():
+        scan = db.session.get(Scan, scan.id)
+        move_scan(scan, datetime(2027, 3, 29, 13, 30))
+        db.session.commit()
+        assert scan.time_confirmed is True
+        week, day = (r.body for r in reminders(scan.patient, PLANNED))
+        assert "Mon Mar 29 at 1:30 PM" in week and "tomorrow at 1:30 PM" in day

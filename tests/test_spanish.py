@@ -109,7 +109,7 @@ def test_reminders_go_in_the_patients_language(app, now: datetime, discreet: boo
         db.session.add_all([patient, scan])
         db.session.flush()
         body = compose_reminder(patient, scan, 0).body
-    assert "martes 12 ene a las 9:30 AM" in body
+    assert "el martes 12 de enero a las 9:30 AM" in body
     assert "ALTO" in body and "STOP" not in body
     assert ("escaner" in body) is not discreet
     assert segment_info(body).encoding == "GSM-7" and segment_info(body).segments <= 2
@@ -117,17 +117,18 @@ def test_reminders_go_in_the_patients_language(app, now: datetime, discreet: boo
 
 def test_dates_in_spanish_do_not_depend_on_the_machine_locale() -> None:
     when = datetime(2028, 2, 29, 16, 0)
-    assert format_when(when, "America/New_York", "es") == "martes 29 feb a las 11:00 AM"
+    assert format_when(when, "America/New_York", "es") == "el martes 29 de febrero a las 11:00 AM"
     assert format_when(when, "America/New_York") == "Tue Feb 29 at 11:00 AM"
 
 
 def test_spanish_days_are_written_in_full_and_stay_gsm_7() -> None:
-    """Days in full ("mar 10 mar" read as "sea 10 sea"), months short."""
+    """Days and months in full ("mar 10 mar" read as "sea 10 sea"), no accent on a, i,
+    o or u (GSM-7 has no í)."""
     wednesday = format_when(datetime(2026, 9, 30, 14, 30), "UTC", "es")
-    assert wednesday == "miércoles 30 sep a las 2:30 PM"
+    assert wednesday == "el miercoles 30 de septiembre a las 2:30 PM"
     assert segment_info(wednesday).encoding == "GSM-7"
     saturday = format_when(datetime(2026, 10, 3, 14, 30), "UTC", "es")
-    assert saturday.startswith("sabado 3 oct")
+    assert saturday.startswith("el sabado 3 de octubre")
 
 
 def test_a_short_english_text_does_not_flip_a_spanish_speaker(app, phone: Phone) -> None:

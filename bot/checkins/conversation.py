@@ -97,7 +97,10 @@ def answer(
     if value is None and reading.trend == Trend.SAME and last is not None:
         value = last.value
     said = reading.trend or (Trend(state.said_trend) if state.said_trend else None)
-    if value is None and not state.reasked:  # one short re-ask
+    # "same" / "igual" is an answer, even with no number last week to carry over: asking
+    # again would only get "same" again. Stored as the trend, with no invented number.
+    same = reading.trend == Trend.SAME and reading.plain
+    if value is None and not state.reasked and not same:  # one short re-ask
         return Turn(state.id, q.id, trend=said, step=state.step, reasked=True, body=q.reask)
     trend = trend_of(said, value, last.value if last else None)
     grade_ = grade(q, value)

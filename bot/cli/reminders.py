@@ -39,7 +39,8 @@ def preview_command(phone: str) -> None:
         scan = db.session.get(Scan, r.scan_id) if r.scan_id else None
         local = to_local(r.due_at, tz)
         about = (
-            f"{r.offset_days} day(s) before the scan of {format_when(scan.scheduled_at, tz)}"
+            f"{r.offset_days} day(s) before the scan of"
+            f" {format_when(scan.scheduled_at, tz, time_known=scan.time_confirmed)}"
             if scan
             else ""
         )

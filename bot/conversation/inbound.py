@@ -43,7 +43,7 @@ from bot.patients.consent import set_status_by_text
 from bot.patients.status import CheckinStatus
 from bot.queries import patient_by_phone, upcoming_scan
 from bot.reminders.answers import record_reply
-from bot.timeutil import format_when
+from bot.timeutil import When
 
 
 def get_pipeline() -> Pipeline:
@@ -162,7 +162,12 @@ def _next_scan(patient: Patient) -> tuple[str, str] | None:
     scan = upcoming_scan(patient, utcnow())
     if scan is None:
         return None
-    return scan.kind, format_when(scan.scheduled_at, patient.timezone, patient.language)
+    return scan.kind, _when(scan, patient)
+
+
+def _when(scan: Scan, patient: Patient) -> When:
+    """The scan's time, worded later in the reply's language (not the stored one)."""
+    return When(scan.scheduled_at, patient.timezone, utcnow(), scan.time_confirmed)
 
 
 def decide_for(
@@ -194,7 +199,8 @@ def context_from(
             continue
         if row.topic == "more":
             more_sent = True
-        elif row.topic in content_topics:
+        elif row.topic in content_topics or row.topic == "prognosis":
+            # After a prognosis question, MORE offers the care team, not the topic before.
             last_topic = row.topic
             break
     if last_topic is None:
@@ -226,8 +232,7 @@ def _awaiting_reply(patient: Patient, history: list[HistoryRow]) -> AwaitingRepl
     scan = db.session.get(Scan, reminder.scan_id) if reminder and reminder.scan_id else None
     if scan is None:
         return None
-    when = format_when(scan.scheduled_at, patient.timezone, patient.language)
-    return AwaitingReply(reminder.id, scan.id, when)
+    return AwaitingReply(reminder.id, scan.id, _when(scan, patient))
 
 
 def preview(phone: str, body: str) -> Decision:

@@ -24,6 +24,7 @@ from bot.conversation.understanding.features import emoji_tokens
 from bot.conversation.understanding.model import Classifier, Prediction, default_classifier
 from bot.models import ACTIVE, PENDING, STOPPED
 from bot.patients.status import ConsentKind, ScanReplyKind
+from bot.timeutil import When
 from content import DEFAULT_LANGUAGE, LANGUAGES, Content
 from content.checkins import CheckinContent
 
@@ -51,7 +52,7 @@ class Context:
     status: str | None = None  # None: not enrolled (anyone may still ask questions)
     last_topic: str | None = None  # the last content topic this number asked about
     more_sent: bool = False  # whether MORE already continued that topic
-    next_scan: tuple[str, str] | None = None  # (kind, local date/time text)
+    next_scan: tuple[str, When] | None = None  # (kind, when), worded in the reply's language
     last_was_ours: bool = False  # the newest message in the thread is one we sent
     language: str | None = None  # the patient's language (None: not known yet)
     checkin: checkin.OpenCheckin | None = None  # a check-in waiting for an answer
@@ -65,7 +66,7 @@ class AwaitingReply:
 
     reminder_id: int
     scan_id: int | None
-    when: str  # the scan's local date and time, as the patient reads it
+    when: When  # the scan's local date and time, worded in the reply's language
 
 
 @dataclass(frozen=True)
@@ -297,8 +298,8 @@ class Pipeline:
         why = Why("keyword", (normalize(text)[:10],))
         if yes or self._command(text, ctx, "confirm_words"):
             cc = self.content.in_language(ctx.language).checkins
-            fill = self.fill(ctx.language)
-            body = cc.replies["confirmed"].format(when=ctx.reminder.when, **fill)
+            when = ctx.reminder.when.text(ctx.language)
+            body = cc.replies["confirmed"].format(when=when, **self.fill(ctx.language))
             return Decision(
                 "scan_confirm", body, why=why, scan_reply=(ScanReplyKind.CONFIRMED, ctx.reminder)
             )
@@ -362,12 +363,15 @@ class Pipeline:
                 return Decision("more", self.render("more_none", ctx.language), why=why)
             if ctx.more_sent:
                 return Decision("more", self.render("more_done", ctx.language), why=why)
+            if ctx.last_topic == "prognosis":  # more is the care team's to say, not a topic's
+                return Decision("more", self.render("more_prognosis", ctx.language), why=why)
             more = self.content.in_language(ctx.language).topics[ctx.last_topic].more
             return Decision("more", more, detail=ctx.last_topic, why=why)
         if topic == "next_scan":
             if ctx.next_scan:
                 kind, when = ctx.next_scan
-                body = self.render("next_scan_known", ctx.language, kind=kind, when=when)
+                said = when.text(ctx.language)
+                body = self.render("next_scan_known", ctx.language, kind=kind, when=said)
                 return Decision("next_scan", body, why=why)
             return Decision("next_scan", self.render("next_scan_unknown", ctx.language), why=why)
         if topic == "prognosis":

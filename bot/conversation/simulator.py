@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from bot.conversation.inbound import HistoryRow, context_from, get_pipeline
 from bot.models import ACTIVE, INBOUND, OUTBOUND, PENDING
 from bot.sms.segments import segment_info
-from bot.timeutil import format_when
+from bot.timeutil import When
 
 # The session is a signed cookie (about 4 KB): keep the last few exchanges only.
 KEEP_TURNS = 6
@@ -50,7 +50,7 @@ def text(state: dict, body: str, now: datetime, tz: str) -> dict:
     next_scan = None
     if state["status"] is not None:
         when = now + timedelta(days=PRETEND_SCAN_DAYS)
-        next_scan = ("CT", format_when(when, tz, state["language"]))
+        next_scan = ("CT", When(when, tz, now))
     ctx = context_from(_history(state, now), state["status"], state["language"], next_scan)
     decision = get_pipeline().decide(body, ctx)
     info = segment_info(decision.body or "")

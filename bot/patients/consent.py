@@ -38,9 +38,11 @@ def record_consent(
 
 
 def opt_out(patient: Patient, source: str, detail: str, at: datetime | None = None) -> None:
-    """Opted out (STOP, staff unenroll, Twilio's 21610): record it, cancel what was planned."""
-    if patient.status != PatientStatus.STOPPED:
+    """Opted out (STOP, Twilio's 21610): record it, cancel what was planned. A patient staff
+    had unenrolled who texts STOP has now opted out themselves: staff can't undo that."""
+    if patient.status != PatientStatus.STOPPED or patient.unenrolled_from is not None:
         patient.status = PatientStatus.STOPPED
+        patient.unenrolled_from = None
         record_consent(patient, ConsentKind.OPT_OUT, source, detail, at)
     cancel_planned_reminders(patient, "patient opted out")
 
@@ -66,7 +68,7 @@ def set_status_by_text(
     if at is not None and decided_after(patient.phone, at):
         record_consent(patient, kind, "sms", f"superseded by a newer decision: {detail}", at)
         return
-    if patient.status == status:
+    if patient.status == status and patient.unenrolled_from is None:
         # Nothing changes, but the patient's word is kept: it is their latest decision,
         # and an older text replayed later must not undo it.
         record_consent(patient, kind, "sms", f"{detail} (already {status})", at)
@@ -77,6 +79,7 @@ def set_status_by_text(
         opt_out(patient, "sms", detail, at)
         return
     patient.status = status
+    patient.unenrolled_from = None  # the patient's own START/YES ends a staff unenroll
     record_consent(patient, event, "sms", detail, at)
     if status == PatientStatus.ACTIVE:
         replan(patient)

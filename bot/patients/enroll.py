@@ -80,6 +80,10 @@ def enroll(
     if patient is None:
         patient = Patient(phone=phone, status=PENDING)
         db.session.add(patient)
+    elif patient.status == STOPPED and patient.unenrolled_from is not None:
+        raise EnrollmentError(
+            "staff unenrolled this patient: use Undo unenroll on the patient's page"
+        )
     elif patient.status == STOPPED:
         raise EnrollmentError(
             "this number opted out (STOP); it can't be texted until the patient texts START"

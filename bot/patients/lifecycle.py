@@ -9,8 +9,8 @@ from sqlalchemy import delete, update
 
 from bot.extensions import db
 from bot.models import ConsentEvent, Message, Patient, Reminder, Scan
-from bot.patients.consent import opt_out
-from bot.patients.status import PatientStatus
+from bot.patients.consent import record_consent
+from bot.patients.status import ConsentKind, PatientStatus
 from bot.queries import consent_of, messages_of
 from bot.reminders.planner import cancel_planned_reminders, replan
 
@@ -36,12 +36,32 @@ def resume(patient: Patient) -> None:
     replan(patient)
 
 
-def unenroll(patient: Patient, actor: str) -> None:
-    """Stop texting: an opt-out consent event from staff; only the patient texting START
-    brings the number back."""
+def unenroll(patient: Patient, actor: str) -> str:
+    """Staff stop all texts. The staff's act, recorded as such (not as the patient's STOP):
+    the status it had is kept so staff can undo it; returns that status."""
     if patient.status == PatientStatus.STOPPED:
-        raise LifecycleError("this patient is already unenrolled")
-    opt_out(patient, "staff", actor)
+        why = "unenrolled by staff" if patient.unenrolled_from else "opted out (STOP)"
+        raise LifecycleError(f"this patient is already {why}")
+    before = patient.status
+    patient.unenrolled_from, patient.status = before, PatientStatus.STOPPED
+    record_consent(patient, ConsentKind.STAFF_UNENROLLED, "staff", f"{actor}; was {before}")
+    cancel_planned_reminders(patient, "unenrolled by staff")
+    return before
+
+
+def undo_unenroll(patient: Patient, actor: str) -> str:
+    """Take back a staff unenroll: the status it had again, reminders replanned for the
+    scans (which unenroll left in place), and no text sent. Refused once the patient has
+    opted out (or back in) themselves. Returns the restored status."""
+    if patient.status != PatientStatus.STOPPED or not patient.unenrolled_from:
+        raise LifecycleError("only a patient unenrolled by staff can be re-enrolled by staff")
+    restored = PatientStatus(patient.unenrolled_from)
+    patient.status, patient.unenrolled_from = restored, None
+    record_consent(patient, ConsentKind.STAFF_UNENROLL_UNDONE, "staff", f"{actor}; {restored}")
+    db.session.flush()
+    if restored == PatientStatus.ACTIVE:
+        replan(patient)
+    return restored
 
 
 def erase(patient: Patient) -> int:

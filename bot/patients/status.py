@@ -8,7 +8,7 @@ from enum import StrEnum
 class PatientStatus(StrEnum):
     PENDING = "pending"  # invited, has not replied YES
     ACTIVE = "active"
-    STOPPED = "stopped"  # opted out (STOP, staff unenroll, Twilio 21610)
+    STOPPED = "stopped"  # opted out (STOP, Twilio 21610) or unenrolled by staff (see below)
     PAUSED = "paused"  # by staff: nothing is sent until resumed
 
 
@@ -30,7 +30,11 @@ class ScanStatus(StrEnum):
 class ConsentKind(StrEnum):
     OPT_IN_REQUESTED = "opt_in_requested"
     OPT_IN = "opt_in"
-    OPT_OUT = "opt_out"
+    OPT_OUT = "opt_out"  # the patient's own STOP (or Twilio's 21610): never undone by staff
+    # Staff stopped all texts (status stopped, Patient.unenrolled_from set): the staff's act,
+    # not the patient's, so staff can take it back while the patient has not opted out.
+    STAFF_UNENROLLED = "unenrolled_by_staff"
+    STAFF_UNENROLL_UNDONE = "unenroll_undone_by_staff"
 
 
 class CheckinStatus(StrEnum):

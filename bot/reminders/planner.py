@@ -164,7 +164,7 @@ def apply_plan(patient: Patient, plan: Plan, existing: list[Reminder]) -> None:
             row.attempts, row.next_attempt_at, row.error_code = 0, None, None
         row.due_at, row.note = slot.due_at, slot.note
         if slot.note is None:
-            composed = compose_reminder(patient, slot.scan, cursor)
+            composed = compose_reminder(patient, slot.scan, cursor, slot.due_at)
             cursor += composed.questions_used
             row.status, row.body = PLANNED, composed.body
         else:

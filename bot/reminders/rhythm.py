@@ -74,8 +74,10 @@ def apply_rhythm(
 ) -> Scan | None:
     """Book the proposed scan when the patient has no future scheduled scan. Caller commits.
 
-    The scan is of `kind`, else the same kind as the last one (CT if none). Returns the
-    new scan (its reminders already planned), or None when nothing was due.
+    The scan is of `kind`, else the same kind as the last one (CT if none). Only its date
+    comes from the rhythm: the hour is a placeholder, so the scan's time is "to be
+    confirmed" (texts say so, the patient page asks staff for it) until staff move it.
+    Returns the new scan (its reminders already planned), or None when nothing was due.
     """
     now = now or utcnow()
     future = upcoming_scan(patient, now)
@@ -84,7 +86,8 @@ def apply_rhythm(
         return None
     last = _last_scan(patient)
     kind = kind or (last.kind if last else "CT")
-    scan = add_scan(patient, when, kind=kind, place=last.place if last else "", now=now)
+    place = last.place if last else ""
+    scan = add_scan(patient, when, kind=kind, place=place, now=now, time_confirmed=False)
     log_event("rhythm.scan_proposed", phone=patient.phone, scan=scan.id)
     return scan
 

@@ -40,14 +40,18 @@ def add_scan(
     kind: str = "CT",
     place: str = "",
     now: datetime | None = None,
+    time_confirmed: bool = True,
 ) -> Scan:
-    """A scan at `local_when`, wall-clock time in the patient's zone. Caller commits."""
+    """A scan at `local_when`, wall-clock time in the patient's zone. Caller commits.
+    Without a confirmed time (a date from the rescan rhythm), texts and pages say "time to
+    be confirmed" rather than the placeholder hour."""
     scan = Scan(
         patient=patient,
         scheduled_at=check_scan_time(local_when, patient.timezone, now),
         kind=_check_kind(kind),
         place=place.strip()[:120],
         status=SCHEDULED,
+        time_confirmed=time_confirmed,
     )
     db.session.add(scan)
     db.session.flush()
@@ -58,6 +62,7 @@ def add_scan(
 def move_scan(scan: Scan, local_when: datetime, now: datetime | None = None) -> Scan:
     scan.scheduled_at = check_scan_time(local_when, scan.patient.timezone, now)
     scan.status = SCHEDULED
+    scan.time_confirmed = True  # staff gave the date and time
     db.session.flush()
     replan(scan.patient, now)
     return scan

@@ -12,6 +12,7 @@ from flask import Blueprint, Response, current_app, request
 from flask_login import current_user
 
 from bot.extensions import login_manager
+from bot.models import Scan
 from bot.timeutil import to_local
 
 bp = Blueprint(
@@ -52,12 +53,23 @@ def nav_counts() -> dict:
 
 
 @bp.app_template_filter("local")
-def local_time(utc_naive: datetime | None, tz: str | None = None) -> str:
-    """A stored UTC time as staff read it: in the patient's zone (or the clinic's)."""
+def local_time(utc_naive: datetime | None) -> str:
+    """A stored UTC time as staff read it: always in the clinic's zone (labelled on every
+    page), so the inbox and the audit never mix zones. Texts use the patient's zone."""
     if utc_naive is None:
         return ""
-    local = to_local(utc_naive, tz or current_app.config["DEFAULT_TIMEZONE"])
+    local = to_local(utc_naive, current_app.config["DEFAULT_TIMEZONE"])
     return local.strftime("%a %Y-%m-%d %H:%M %Z")
+
+
+@bp.app_template_filter("scan_when")
+def scan_when(scan: Scan) -> str:
+    """A scan's time for staff; a date from the rescan rhythm has no time yet (staff set it
+    by moving the scan), so none is invented."""
+    if scan.time_confirmed:
+        return local_time(scan.scheduled_at)
+    local = to_local(scan.scheduled_at, current_app.config["DEFAULT_TIMEZONE"])
+    return f"{local:%a %Y-%m-%d}, time to be confirmed"
 
 
 @bp.app_template_filter("local_input")

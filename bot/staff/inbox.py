@@ -28,6 +28,29 @@ def unhandled_count() -> int:
     )
 
 
+def open_flags_by_patient(patient_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Unhandled flags per patient and kind ({"urgent": 1, "unanswered": 2}), for the
+    patient list: one grouped query for the page."""
+    if not patient_ids:
+        return {}
+    rows = db.session.execute(
+        select(Message.patient_id, Message.flag, func.count(Message.id))
+        .where(*_flagged, Message.handled_at.is_(None), Message.patient_id.in_(patient_ids))
+        .group_by(Message.patient_id, Message.flag)
+    )
+    found: dict[int, dict[str, int]] = {}
+    for pid, flag, count in rows:
+        found.setdefault(pid, {})[flag] = count
+    return found
+
+
+def open_flags_of(thread: list[Message]) -> list[Message]:
+    """The patient's texts still waiting in the inbox, most serious first."""
+    waiting = [m for m in thread if m.direction == INBOUND and m.flag and not m.handled_at]
+    order = {FLAG_SELF_HARM: 0, FLAG_URGENT: 1}
+    return sorted(waiting, key=lambda m: (order.get(m.flag, 2), -m.id))
+
+
 @bp.get("/inbox")
 def inbox() -> str:
     show_handled = request.args.get("handled") == "1"

@@ -6,7 +6,7 @@ import re
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, select
 from werkzeug.wrappers import Response
 
 from bot.extensions import db
@@ -25,6 +25,7 @@ from bot.queries import consent_of, is_upcoming, messages_of
 from bot.reminders.scans import add_scan, cancel_scan, move_scan
 from bot.staff import audit, bp, intake
 from bot.staff.forms import OTHER_ZONE, EnrollForm, EraseForm, MoveScanForm, ScanForm
+from bot.staff.inbox import open_flags_by_patient, open_flags_of
 
 PAGE_SIZE = 25
 
@@ -60,11 +61,12 @@ def patients() -> str:
         error_out=False,
         max_per_page=PAGE_SIZE,
     )
-    next_scans = _next_scans([p.id for p in page.items])
+    ids = [p.id for p in page.items]
     return render_template(
         "staff/patients.html",
         page=page,
-        next_scans=next_scans,
+        next_scans=_next_scans(ids),
+        open_flags=open_flags_by_patient(ids),
         q=q,
         status=status,
         upcoming=upcoming,
@@ -72,18 +74,16 @@ def patients() -> str:
     )
 
 
-def _next_scans(patient_ids: list[int]) -> dict:
+def _next_scans(patient_ids: list[int]) -> dict[int, Scan]:
+    """Each listed patient's next scan (one page: at most PAGE_SIZE patients)."""
     if not patient_ids:
         return {}
-    rows = db.session.execute(
-        select(Scan.patient_id, func.min(Scan.scheduled_at))
-        .where(
-            Scan.patient_id.in_(patient_ids),
-            is_upcoming(utcnow()),
-        )
-        .group_by(Scan.patient_id)
+    upcoming = db.session.scalars(
+        select(Scan)
+        .where(Scan.patient_id.in_(patient_ids), is_upcoming(utcnow()))
+        .order_by(Scan.scheduled_at.desc())
     )
-    return dict(rows.all())
+    return {scan.patient_id: scan for scan in upcoming}  # the earliest is written last
 
 
 @bp.route("/patients/new", methods=["GET", "POST"])
@@ -170,6 +170,7 @@ def patient(patient_id: int) -> str:
         scans=p.scans,
         reminders=reminders,
         delivery=delivery,
+        open_flags=open_flags_of(thread),
         now=utcnow(),
         scan_form=ScanForm(prefix="add"),
         erase_form=EraseForm(),
@@ -269,14 +270,43 @@ def resume(patient_id: int) -> Response:
     return _status_change(patient_id, lifecycle.resume, "patient.resume", done)
 
 
+@bp.get("/patients/<int:patient_id>/unenroll")
+def unenroll_confirm(patient_id: int) -> str:
+    """Unenroll asks first: one click on the patient page must not stop a patient's texts."""
+    return render_template("staff/unenroll_confirm.html", p=_get_patient(patient_id))
+
+
 @bp.post("/patients/<int:patient_id>/unenroll")
 def unenroll(patient_id: int) -> Response:
-    return _status_change(
-        patient_id,
-        lambda p: lifecycle.unenroll(p, current_user.email),
-        "patient.unenroll",
-        "Unenrolled: nothing more will be sent unless the patient texts START.",
-    )
+    """Only the confirm page's POST (confirmed=y) unenrolls; any other POST asks first."""
+    if request.form.get("confirmed") != "y":
+        return redirect(url_for("staff.unenroll_confirm", patient_id=patient_id))
+    p = _get_patient(patient_id)
+    try:
+        before = lifecycle.unenroll(p, current_user.email)
+        audit.record("patient.unenroll", audit.patient_target(p.id), f"by staff; was {before}")
+        db.session.commit()
+    except lifecycle.LifecycleError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        flash("Unenrolled by staff: nothing more will be sent. You can undo this below.")
+    return _back(p.id)
+
+
+@bp.post("/patients/<int:patient_id>/unenroll/undo")
+def undo_unenroll(patient_id: int) -> Response:
+    p = _get_patient(patient_id)
+    try:
+        restored = lifecycle.undo_unenroll(p, current_user.email)
+        audit.record("patient.unenroll_undo", audit.patient_target(p.id), f"back to {restored}")
+        db.session.commit()
+    except lifecycle.LifecycleError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        flash(f"Unenroll undone: the patient is {restored} again; no text was sent.")
+    return _back(p.id)
 
 
 @bp.post("/patients/<int:patient_id>/erase")

@@ -172,6 +172,23 @@ def test_a_simulator_round_trip_records_nothing(live: tuple, browser) -> None:  
     assert fake.messages == []
 
 
+def test_the_simulator_pane_scrolls_to_the_newest_message(live: tuple, browser) -> None:  # noqa: ANN001
+    from playwright.sync_api import expect
+
+    base, _, _ = live
+    page = _page(browser, base)
+    page.goto(f"{base}/staff/simulator")
+    for text in ("side effects", "hospice", "trials", "palliative", "MORE", "NEXT"):
+        page.get_by_label("Text as the patient").fill(text)
+        page.get_by_label("Text as the patient").press("Enter")
+        expect(page.locator(".bubble.mine").last).to_have_text(text)
+    pane = page.locator("#sim-thread")
+    overflow = pane.evaluate("el => el.scrollHeight - el.clientHeight")
+    assert overflow > 0, "the thread should be taller than its pane"
+    assert pane.evaluate("el => el.scrollHeight - el.clientHeight - el.scrollTop") <= 2
+    expect(page.locator(".bubble.bot").last).to_be_in_viewport()
+
+
 def _axe(page) -> list[str]:  # noqa: ANN001
     """Serious and critical axe-core violations on the page, one line each."""
     page.add_script_tag(path=str(AXE))

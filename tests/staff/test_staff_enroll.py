@@ -136,7 +136,10 @@ def test_scan_time_is_the_patients_local_time(app: Flask, staff_client: FlaskCli
         assert (scan.scheduled_at, scan.kind) == (expected.replace(tzinfo=None), "PET")
         patient_id = scan.patient_id
     page = staff_client.get(f"/staff/patients/{patient_id}").get_data(as_text=True)
-    assert local.strftime("%Y-%m-%d 09:00 P") in page  # PST or PDT
+    # Staff pages show one zone, the clinic's (New York), labelled: 9:00 in LA is 12:00.
+    assert "Times in America/New_York" in page
+    assert local.strftime("%Y-%m-%d 12:00 E") in page  # EST or EDT
+    assert " PST" not in page and " PDT" not in page
 
 
 def test_scan_in_the_past_is_refused_before_any_text(app: Flask, staff_client: FlaskClient) -> None:

@@ -89,7 +89,7 @@ def test_audit_log_holds_ids_not_phi(
             )
         },
     )
-    staff_client.post(f"{base}/unenroll")
+    staff_client.post(f"{base}/unenroll", data={"confirmed": "y"})
     staff_client.post(f"{base}/erase", data={"confirm": "ERASE"})
 
     with app.app_context():
@@ -118,7 +118,7 @@ def test_audit_log_holds_ids_not_phi(
 def test_audit_page_shows_who_did_what(
     app: Flask, admin_client: FlaskClient, clinic: Clinic
 ) -> None:
-    admin_client.post(f"/staff/patients/{clinic.patient_id}/unenroll")
+    admin_client.post(f"/staff/patients/{clinic.patient_id}/unenroll", data={"confirmed": "y"})
     page = admin_client.get("/staff/audit").get_data(as_text=True)
     assert "patient.unenroll" in page and "admin@clinic.example" in page
     only_nurse = admin_client.get("/staff/audit?actor=nurse@clinic.example").get_data(as_text=True)

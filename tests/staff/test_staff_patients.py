@@ -78,7 +78,7 @@ def test_list_is_paginated(app: Flask, staff_client: FlaskClient) -> None:
     assert "Page 1 of 2" in first
 
 
-def test_patient_page_shows_thread_oldest_first_in_local_time(
+def test_patient_page_shows_thread_oldest_first_in_the_clinics_zone(
     app: Flask, staff_client: FlaskClient, client: FlaskClient, clinic: Clinic
 ) -> None:
     phone = Phone(client, clinic.phone)
@@ -88,7 +88,10 @@ def test_patient_page_shows_thread_oldest_first_in_local_time(
     thread = page[page.index('id="messages"') : page.index('id="consent"')]
     order = [thread.index(t) for t in ("Reply YES to join", ">yes<", "pseudoprogression")]
     assert order == sorted(order)
-    assert " CST" in thread or " CDT" in thread  # America/Chicago, the patient's zone
+    # The patient is in Chicago; staff read every time in the clinic's zone, labelled.
+    assert " EST" in thread or " EDT" in thread
+    assert " CST" not in thread and " CDT" not in thread
+    assert "Times in America/New_York (the clinic's zone)" in page
     assert "opt_in_requested" in page and ">opt_in<" in page
 
 
@@ -183,20 +186,112 @@ def test_a_pending_patient_cannot_be_paused(
     assert _status(app, clinic) == "pending"
 
 
-def test_unenroll_stops_with_a_staff_consent_event(
-    app: Flask, staff_client: FlaskClient, clinic: Clinic
-) -> None:
-    _seed_planned_reminder(app, clinic)
-    staff_client.post(f"/staff/patients/{clinic.patient_id}/unenroll")
-    assert _status(app, clinic) == "stopped"
-    assert set(_reminder_statuses(app)) == {"cancelled"}
+def _active_with_scan_reminders(app: Flask, clinic: Clinic) -> None:
+    """The clinic's patient, active: its scan (3 weeks away) has its reminders planned."""
+    from bot.reminders.planner import replan
+
+    with app.app_context():
+        patient = db.session.get(Patient, clinic.patient_id)
+        patient.status = ACTIVE
+        replan(patient)
+        db.session.commit()
+
+
+def _last_consent(app: Flask) -> tuple[str, str, str]:
     with app.app_context():
         last = db.session.scalars(select(ConsentEvent).order_by(ConsentEvent.id.desc())).first()
-        assert (last.event, last.source, last.detail) == (
-            "opt_out",
-            "staff",
-            "nurse@clinic.example",
-        )
+        return last.event, last.source, last.detail
+
+
+def _audit(app: Flask) -> list[tuple[str, str]]:
+    with app.app_context():
+        rows = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id))
+        return [(r.action, r.detail) for r in rows if r.action.startswith("patient.unenroll")]
+
+
+def test_unenroll_asks_first(app: Flask, staff_client: FlaskClient, clinic: Clinic) -> None:
+    """The patient page links to a confirm page; a bare POST (the old one click) asks too."""
+    base = f"/staff/patients/{clinic.patient_id}"
+    page = staff_client.get(base).get_data(as_text=True)
+    assert f'href="{base}/unenroll"' in page
+    bare = staff_client.post(f"{base}/unenroll")
+    assert bare.status_code == 302 and bare.location.endswith(f"{base}/unenroll")
+    assert _status(app, clinic) == "pending"
+    confirm = staff_client.get(f"{base}/unenroll").get_data(as_text=True)
+    assert 'name="csrf_token"' in confirm and 'name="confirmed" value="y"' in confirm
+    assert "not as the patient opting out" in confirm
+
+
+def test_unenroll_is_the_staffs_act_not_a_stop(
+    app: Flask, staff_client: FlaskClient, clinic: Clinic
+) -> None:
+    _active_with_scan_reminders(app, clinic)
+    base = f"/staff/patients/{clinic.patient_id}"
+    staff_client.post(f"{base}/unenroll", data={"confirmed": "y"})
+    assert _status(app, clinic) == "stopped"
+    assert set(_reminder_statuses(app)) == {"cancelled"}
+    assert _last_consent(app) == (
+        "unenrolled_by_staff", "staff", "nurse@clinic.example; was active"
+    )  # fmt: skip
+    assert _audit(app) == [("patient.unenroll", "by staff; was active")]
+    page = staff_client.get(base).get_data(as_text=True)
+    assert "unenrolled by staff" in page and "opt_out" not in page
+    assert "Undo unenroll (back to active, no text sent)" in page
+
+
+def test_undo_unenroll_restores_status_and_reminders_and_texts_nothing(
+    app: Flask, staff_client: FlaskClient, clinic: Clinic
+) -> None:
+    _active_with_scan_reminders(app, clinic)
+    sent = app.extensions["nextsteps.transport"].sent
+    texts_before = len(sent)
+    base = f"/staff/patients/{clinic.patient_id}"
+    staff_client.post(f"{base}/unenroll", data={"confirmed": "y"})
+    resp = staff_client.post(f"{base}/unenroll/undo", follow_redirects=True)
+    assert "the patient is active again; no text was sent" in resp.get_data(as_text=True)
+    assert _status(app, clinic) == "active"
+    assert sorted(_reminder_statuses(app)) == ["planned", "planned"]
+    with app.app_context():
+        (scan,) = db.session.scalars(select(Scan).filter_by(patient_id=clinic.patient_id))
+        assert scan.status == "scheduled"
+        assert db.session.get(Patient, clinic.patient_id).unenrolled_from is None
+    assert len(sent) == texts_before
+    assert _last_consent(app)[:2] == ("unenroll_undone_by_staff", "staff")
+    assert [a for a, _ in _audit(app)] == ["patient.unenroll", "patient.unenroll_undo"]
+
+
+def test_undo_unenroll_keeps_a_pending_patient_pending(
+    app: Flask, staff_client: FlaskClient, clinic: Clinic
+) -> None:
+    base = f"/staff/patients/{clinic.patient_id}"
+    staff_client.post(f"{base}/unenroll", data={"confirmed": "y"})
+    staff_client.post(f"{base}/unenroll/undo")
+    assert _status(app, clinic) == "pending"
+
+
+def test_no_undo_once_the_patient_texted_stop(
+    app: Flask, staff_client: FlaskClient, client: FlaskClient, clinic: Clinic
+) -> None:
+    _active_with_scan_reminders(app, clinic)
+    base = f"/staff/patients/{clinic.patient_id}"
+    staff_client.post(f"{base}/unenroll", data={"confirmed": "y"})
+    Phone(client, clinic.phone).text("STOP")
+    assert _last_consent(app)[:2] == ("opt_out", "sms")
+    page = staff_client.get(base).get_data(as_text=True)
+    assert "Undo unenroll" not in page
+    resp = staff_client.post(f"{base}/unenroll/undo", follow_redirects=True)
+    assert "only a patient unenrolled by staff" in resp.get_data(as_text=True)
+    assert _status(app, clinic) == "stopped"
+
+
+def test_a_stopped_patient_cannot_be_unenrolled(
+    app: Flask, staff_client: FlaskClient, client: FlaskClient, clinic: Clinic
+) -> None:
+    _active_with_scan_reminders(app, clinic)
+    Phone(client, clinic.phone).text("STOP")
+    base = f"/staff/patients/{clinic.patient_id}"
+    resp = staff_client.post(f"{base}/unenroll", data={"confirmed": "y"}, follow_redirects=True)
+    assert "already opted out (STOP)" in resp.get_data(as_text=True)
 
 
 def test_scan_add_move_cancel(app: Flask, staff_client: FlaskClient, clinic: Clinic) -> None:
@@ -295,3 +390,24 @@ def test_an_erased_number_that_never_opted_out_can_be_enrolled_again(
         again = intake.apply(intake.Intake(phone=clinic.phone), actor="t", source="staff")
         db.session.commit()
         assert again.created and again.invited
+
+
+def test_open_flags_show_on_the_patient_page_and_in_the_list(
+    app: Flask, staff_client: FlaskClient, clinic: Clinic
+) -> None:
+    """The clinic's patient has an unhandled urgent text; once handled, it is gone."""
+    page = staff_client.get(f"/staff/patients/{clinic.patient_id}").get_data(as_text=True)
+    box = page[page.index('id="open-flags"') : page.index('id="scans"')]
+    assert "Open flags (1)" in box and 'class="flag urgent"' in box and "breathe" in box
+    row = _list_row(staff_client, clinic.name)
+    assert 'class="flag urgent"' in row
+    staff_client.post(f"/staff/inbox/{clinic.message_id}/handle", data={"note": "called"})
+    page = staff_client.get(f"/staff/patients/{clinic.patient_id}").get_data(as_text=True)
+    assert 'id="open-flags"' not in page
+    assert 'class="flag' not in _list_row(staff_client, clinic.name)
+
+
+def _list_row(staff_client: FlaskClient, name: str) -> str:
+    listing = staff_client.get("/staff/patients").get_data(as_text=True)
+    start = listing.index(name)
+    return listing[start : listing.index("</tr>", start)]

@@ -36,3 +36,28 @@ def test_rhythm_without_a_scan_books_the_first_one(app: Flask, staff_client: Fla
         assert scan.kind == "PET"
         actions = db.session.scalars(select(AuditEntry.action)).all()
         assert "scan.add" in actions
+
+
+def test_a_rhythm_scan_shows_time_to_be_confirmed(app: Flask, staff_client: FlaskClient) -> None:
+    start = date.today() + timedelta(days=3)
+    staff_client.post(
+        "/staff/patients/new",
+        data={
+            "phone": "(614) 555-0142",
+            "display_name": "Rhythm Only",
+            "timezone": "America/New_York",
+            "language": "en",
+            "scan_kind": "CT",
+            "treatment_start": start.isoformat(),
+            "rhythm_first_weeks": "12",
+            "rhythm_every_weeks": "8",
+        },
+    )
+    with app.app_context():
+        scan = db.session.scalars(select(Scan)).one()
+    day = f"{to_local(scan.scheduled_at, 'America/New_York'):%Y-%m-%d}"
+    page = staff_client.get(f"/staff/patients/{scan.patient_id}").get_data(as_text=True)
+    assert f"{day}, time to be confirmed" in page and f"{day} 09:00" not in page
+    assert "set the time with Move" in page
+    listing = staff_client.get("/staff/patients").get_data(as_text=True)
+    assert f"{day}, time to be confirmed" in listing

@@ -133,6 +133,12 @@ def _set_status(status: str) -> Callable:
     return setup
 
 
+def _unenrolled_by_staff(app: Flask, clinic: Clinic) -> None:
+    from bot.patients.lifecycle import unenroll
+
+    _db(app, lambda: unenroll(db.session.get(Patient, clinic.patient_id), "nurse@clinic.example"))
+
+
 @dataclass
 class Case:
     """What a staff member does on this route and what they then see."""
@@ -181,7 +187,8 @@ def _check_status(status: str) -> Callable:
 def _check_moved(app: Flask, clinic: Clinic, resp) -> None:  # noqa: ANN001
     assert resp.status_code == 302
     page = _open_patient_page(app, clinic)
-    assert in_future(30, 14).strftime("%Y-%m-%d 14:00") in page
+    # Entered in the patient's zone (Chicago), shown in the clinic's (New York).
+    assert in_future(30, 14).strftime("%Y-%m-%d 15:00") in page
 
 
 def _open_patient_page(app: Flask, clinic: Clinic) -> str:
@@ -302,7 +309,15 @@ CASES: dict[tuple[str, str], Case] = {
     ("staff.cancel_scan_view", "POST"): Case("POST", _check_scan_cancelled),
     ("staff.pause", "POST"): Case("POST", _check_status(PAUSED), setup=_set_status(ACTIVE)),
     ("staff.resume", "POST"): Case("POST", _check_status(ACTIVE), setup=_set_status(PAUSED)),
-    ("staff.unenroll", "POST"): Case("POST", _check_status("stopped")),
+    ("staff.unenroll_confirm", "GET"): Case(
+        "GET", _page_shows("Unenroll {c.name}?", "not as the patient opting out")
+    ),
+    ("staff.unenroll", "POST"): Case(
+        "POST", _check_status("stopped"), data=lambda c: {"confirmed": "y"}
+    ),
+    ("staff.undo_unenroll", "POST"): Case(
+        "POST", _check_status("pending"), setup=_unenrolled_by_staff
+    ),
     ("staff.erase", "POST"): Case("POST", _check_erased, data=lambda c: {"confirm": "ERASE"}),
     ("staff.checkins_set", "POST"): Case(
         "POST",

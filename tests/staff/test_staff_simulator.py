@@ -70,3 +70,15 @@ def test_a_long_conversation_fits_in_the_session_cookie(
     assert page.count('class="bubble mine"') == 6  # the last six exchanges are kept
     # Browsers drop a cookie over 4096 bytes (and the staff member with it).
     assert len(staff_client.get_cookie("session").value) < 4000
+
+
+def test_the_page_loads_the_script_that_scrolls_the_pane_to_the_newest(
+    staff_client: FlaskClient,
+) -> None:
+    """The browser test (test_staff_browser_issue14) checks the scroll itself; this one
+    runs without Chromium: the script is served, loaded, and scrolls #sim-thread."""
+    page = staff_client.get("/staff/simulator").get_data(as_text=True)
+    assert '<script src="/staff/static/simulator.js" defer></script>' in page
+    script = staff_client.get("/staff/static/simulator.js").get_data(as_text=True)
+    assert 'getElementById("sim-thread")' in script
+    assert "scrollTop = thread.scrollHeight" in script
