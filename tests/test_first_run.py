@@ -67,7 +67,7 @@ def test_readme_first_run_as_written() -> None:
     assert "reply: You're in!" in yes
     assert "planned" in preview and "7 day(s) before" in preview
     assert "rehearsal done" in rehearsal and "sent=1" in rehearsal
-    printed = r"\[console sms\] to \*\*\*0123 \(SM[0-9a-f]{32}\): NextSteps: your CT"
+    printed = r"\[console sms\] to \*\*\*0123 \(SM[0-9a-f]{32}\): NextSteps: CT scan"
     assert re.search(printed, rehearsal)
     assert "reply:" in confirmed and "confirm" in confirmed.lower()
     # Two more enrolments, each its own process: the console's ids never collide.
