@@ -54,7 +54,8 @@ def test_enroll_then_yes_in_a_real_browser(live_server: str, app: Flask, tmp_pat
             page.get_by_role("button", name="Enroll and send the opt-in text").click()
 
             expect(page.locator("#patient-status")).to_have_text("pending")
-            expect(page.locator("#scans")).to_contain_text(scan_at.strftime("%Y-%m-%d 09:00"))
+            # Staff pages show the clinic's zone (New York): 09:00 in Chicago is 10:00 there.
+            expect(page.locator("#scans")).to_contain_text(scan_at.strftime("%Y-%m-%d 10:00"))
 
             sent = app.extensions["nextsteps.transport"].sent
             assert [m["to"] for m in sent] == [PATIENT_PHONE]
@@ -103,14 +104,15 @@ def test_edit_time_zone_and_download_the_record_in_a_real_browser(
             page.fill("#email", STAFF_EMAIL)
             page.fill("#password", PASSWORD)
             page.get_by_role("button", name="Log in").click()
-            expect(page.locator("#reminders")).to_contain_text(re.compile(r"10:00 C[SD]T"))
+            # 10:00 the patient's time, shown in the clinic's zone (New York).
+            expect(page.locator("#reminders")).to_contain_text(re.compile(r"11:00 E[SD]T"))
 
             page.get_by_role("link", name="Edit details").click()
             page.select_option("#timezone", "America/Los_Angeles")
             page.get_by_role("button", name="Save").click()
             expect(page.get_by_text("Reminders replanned for the new time zone")).to_be_visible()
             expect(page.locator("#reminders tr.reminder.planned").first).to_contain_text(
-                re.compile(r"10:00 P[SD]T")
+                re.compile(r"13:00 E[SD]T")
             )
 
             with page.expect_download() as info:
