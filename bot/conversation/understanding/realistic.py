@@ -1,0 +1,140 @@
+"""The realistic month (tests/data/eval/month/): triage measured at a clinic's real rates.
+
+The set was written apart from the code (its brief is kept beside it) and is frozen: it is
+never trained on and its texts never inform a rule. Only aggregate figures are read from
+it, and the texts still missed are listed at the end of the generated report.
+
+What counts (issue 23): an emergency or call-now text is handled when the reply is an
+emergency reply of either tier (`topic` urgent; a `review` flag does not count), and a
+self-harm text only when the reply gives 988; an opt-out when the number is opted out. An
+ordinary text counts as a false emergency reply when it gets either tier, and as a review
+when it gets the `review` flag.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.conversation.pipeline import Context, Decision, Pipeline
+from bot.patients.status import ConsentKind, Flag, Tier
+
+MONTH_DIR = Path(__file__).resolve().parents[3] / "tests" / "data" / "eval" / "month"
+EVAL_CONTEXT = Context(status="active")
+# What CI holds the realistic month to (issue 23's acceptance).
+MIN_EMERGENCY_RECALL = 1.0
+MIN_OPT_OUT_RECALL = 1.0
+MAX_FALSE_EMERGENCY = 0.01  # of ordinary texts
+MAX_REVIEW = 0.05  # of ordinary texts
+
+
+@dataclass(frozen=True)
+class Text:
+    id: str
+    lang: str
+    text: str
+    tier: str  # emergency | call_now | none
+    self_harm: bool
+    opt_out: bool
+    kind: str
+
+
+@dataclass(frozen=True)
+class Scored:
+    text: Text
+    decision: Decision
+
+    @property
+    def alarm(self) -> bool:
+        return self.decision.tier in (Tier.EMERGENCY, Tier.CALL_NOW)
+
+    @property
+    def gives_988(self) -> bool:
+        return "988" in (self.decision.body or "")
+
+    @property
+    def review(self) -> bool:
+        return self.decision.flag == Flag.REVIEW
+
+    @property
+    def opted_out(self) -> bool:
+        return self.decision.consent == ConsentKind.OPT_OUT
+
+    @property
+    def urgent_handled(self) -> bool:
+        return self.alarm and (self.gives_988 or not self.text.self_harm)
+
+    @property
+    def miss(self) -> str | None:
+        """Why this text is wrong, or None."""
+        t = self.text
+        if t.tier != "none" and not self.urgent_handled:
+            return "self-harm without 988" if self.alarm else "emergency missed"
+        if t.opt_out and not self.opted_out:
+            return "opt-out missed"
+        if t.tier == "none" and self.alarm:
+            return "false emergency reply"
+        if not t.opt_out and self.opted_out:
+            return "false opt-out"
+        return None
+
+
+def read_month(directory: Path = MONTH_DIR) -> list[Text]:
+    texts = []
+    for path in sorted(directory.glob("month_*.tsv")):
+        with path.open(encoding="utf-8", newline="") as fh:
+            for row in csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE):
+                if len(row) != 7:
+                    raise ValueError(f"{path.name}: expected 7 columns, got {len(row)}")
+                id_, lang, text, tier, harm, opt, kind = row
+                texts.append(Text(id_, lang, text, tier, harm == "1", opt == "1", kind))
+    return texts
+
+
+@dataclass(frozen=True)
+class MonthReport:
+    scored: tuple[Scored, ...]
+
+    def subset(self, lang: str | None = None) -> list[Scored]:
+        return [s for s in self.scored if lang is None or s.text.lang == lang]
+
+    def figures(self, lang: str | None = None) -> dict[str, tuple[int, int]]:
+        """(hits, out of) per figure, for one language or all."""
+        rows = self.subset(lang)
+        urgent = [s for s in rows if s.text.tier != "none"]
+        ordinary = [s for s in rows if s.text.tier == "none"]
+        return {
+            "emergency": _count(rows, "emergency", lambda s: s.urgent_handled),
+            "call_now": _count(rows, "call_now", lambda s: s.urgent_handled),
+            "urgent": (sum(s.urgent_handled for s in urgent), len(urgent)),
+            "self_harm": (
+                sum(s.urgent_handled for s in rows if s.text.self_harm),
+                sum(s.text.self_harm for s in rows),
+            ),
+            "opt_out": (
+                sum(s.opted_out for s in rows if s.text.opt_out),
+                sum(s.text.opt_out for s in rows),
+            ),
+            "false_emergency": (sum(s.alarm for s in ordinary), len(ordinary)),
+            "false_emergency_tier": (
+                sum(s.decision.tier == Tier.EMERGENCY for s in ordinary),
+                len(ordinary),
+            ),
+            "review": (sum(s.review for s in ordinary), len(ordinary)),
+        }
+
+    @property
+    def misses(self) -> list[tuple[Scored, str]]:
+        return [(s, why) for s in self.scored if (why := s.miss)]
+
+
+def _count(rows: Sequence[Scored], tier: str, ok) -> tuple[int, int]:
+    mine = [s for s in rows if s.text.tier == tier]
+    return sum(map(ok, mine)), len(mine)
+
+
+def evaluate_month(pipeline: Pipeline, texts: Sequence[Text] | None = None) -> MonthReport:
+    texts = read_month() if texts is None else texts
+    return MonthReport(tuple(Scored(t, pipeline.decide(t.text, EVAL_CONTEXT)) for t in texts))
