@@ -56,6 +56,8 @@ REPLY_KEYS = (
     "bereavement",
     "bereavement_stop",
     "urgent_either",
+    "call_now",
+    "review_line",
     "prognosis",
     "thanks",
     "unknown",

@@ -37,6 +37,8 @@ _FILLER = re.compile(
 )
 
 _US = r"(me|us|this (number|phone)|my (number|phone))"
+# Someone asking for the patient: "she asked me to shut these off", "take my mom off".
+_THEM = r"(her|him|them|my (mom|mother|dad|father|husband|wife|son|daughter|wife's|husband's))"
 _OPT_OUT_EN = re.compile(
     r"|".join(
         [
@@ -49,7 +51,15 @@ _OPT_OUT_EN = re.compile(
             r"\bleave me alone\b",
             r"\b(stop|end|cancel)\s+(all\s+)?(the\s+|these\s+|your\s+)?(texts|messages|reminde"
             r"rs|txts)\b",
-            r"\bwrong number\b",
+            r"\bwrong (number|num|person|phone)\b",
+            r"\b(lose|delete|forget|erase) (my|this|our) (number|phone|#)\b",
+            r"\b(never|dont|don't|do not) (text|message|contact|txt|send) (me|us|\w+ here) (again|"
+            r"anymore|ever)\b",
+            r"\b(quit|stop|cease) (texting|messaging|txting|bothering|contacting)\b",
+            r"\b(shut|turn|switch|cut) (these|this|them|it|the texts|the messages) off\b",
+            r"\b(shut|turn|switch|cut) off (these|this|the|your|all) ?(texts|messages|reminders)?\b",
+            rf"\b(remove|unsubscribe|take) {_THEM}( off)?\b(?! (to|for|at|from the))",
+            rf"\b(stop|cancel|end) ({_THEM}|her|his) (texts|messages|reminders)\b",
         ]
     )
 )
@@ -67,7 +77,11 @@ _OPT_OUT_ES = re.compile(
             r"u|esta) "
             r"lista|mi numero)\b",
             r"\b(darme|dar|denme|deme|me doy) de baja\b",
-            r"\bnumero equivocado\b",
+            r"\bnumero equivocado\b|\bse equivoc\w* de numero\b",
+            r"\bno (me )?(vuelvan|vuelva|vuelvas) a (escribir|mandar|textear|enviar)\b",
+            r"\b(borren|borre|pierdan|olviden) (mi|este) numero\b",
+            r"\b(ya no|no) (le |me )?(escriban|manden|envien) (mas|a ella|a el)\b",
+            r"\b(apaguen|apague|quiten|cancelen) (los|estos|sus) (mensajes|textos)\b",
         ]
     )
 )
@@ -84,8 +98,19 @@ def classify(text: str) -> str | None:
     return found[0] if found else None
 
 
+# Written before any words: a stop sign, a STOP that opens the text ("stop. who is
+# this"), a wrong number written with # ("Wrong #").
+_STOP_SIGN = "\U0001f6d1"
+_LEADING_STOP = re.compile(
+    r"^\s*(stop|alto|basta|unsubscribe)\s*[.!,:;?\n]|wrong\s*#", re.IGNORECASE
+)
+
+
 def read(text: str) -> tuple[str, str] | None:
     """(command, language it was written in), or None."""
+    if _STOP_SIGN in text or _LEADING_STOP.search(text):
+        spanish = text.strip().lower().startswith(("alto", "basta"))
+        return "stop", "es" if spanish else "en"
     command = _command(text)
     for kind, by_language in WORDS.items():
         for language, words in by_language.items():

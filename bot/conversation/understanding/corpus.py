@@ -71,3 +71,22 @@ def fingerprint(directory: Path = CORPUS_DIR) -> str:
     for path in training_files(directory):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
+
+
+def self_harm_texts(directory: Path = CORPUS_DIR) -> frozenset[str]:
+    """Urgent training texts about self-harm: those under a `# --- urgent: self-harm`
+    heading, and any urgent text the self-harm rules find (the seed mixes both kinds)."""
+    from bot.conversation import safety  # the rules read the corpus only here
+
+    found = set()
+    for path in training_files(directory):
+        section = ""
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.startswith("# ---"):
+                section = line
+            elif line.strip() and not line.startswith("#") and line.endswith("\turgent"):
+                text = line.rpartition("\t")[0]
+                rule = safety.red_flag(text)
+                if "self-harm" in section or (rule and rule.family == safety.SELF_HARM):
+                    found.add(text)
+    return frozenset(found)

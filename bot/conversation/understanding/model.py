@@ -19,6 +19,7 @@ from functools import lru_cache
 import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
 from sklearn.svm import LinearSVC
 
 from bot.conversation.understanding import corpus
@@ -36,6 +37,20 @@ from bot.conversation.understanding.features import (
 C = 0.5
 CLASS_WEIGHT = {"urgent": 2.0}
 
+# Triage (issue 23): a logistic regression for "needs contact now" over the same features,
+# its probability moved from the corpus's urgent share to a clinic's real one (Bayes'
+# rule on the odds), and a second one that tells self-harm from a symptom among urgent
+# texts. The thresholds are chosen by 5-fold cross-validation on the training files at
+# that prior, with the costs below (bench/triage_cv.py prints them; EVALUATION.md lists
+# them): the classifier alone gives an emergency reply at ALARM_P or more, and a review
+# (normal answer, a line to call, a staff flag) from REVIEW_P.
+TRIAGE_C = 4.0
+REAL_PRIOR = 0.075  # a clinic's month: 5-10 % of texts need contact now
+ALARM_P = 0.2
+REVIEW_P = 0.1
+SELF_HARM_P = 0.3  # of an alarm the rules did not make: answered with 988 from here
+COSTS = {"missed emergency": 100.0, "false emergency reply": 10.0, "review flag": 1.0}
+
 
 @dataclass(frozen=True)
 class Prediction:
@@ -43,6 +58,8 @@ class Prediction:
     score: float  # the winning label's decision value (> 0: on the label's side)
     ranking: tuple[tuple[str, float], ...]  # every label, best first
     evidence: tuple[str, ...]  # the features that pushed most toward `label`
+    p_urgent: float = 0.0  # probability the text needs contact now, at REAL_PRIOR
+    p_self_harm: float = 0.0  # of an urgent text: that it is about self-harm
 
     def score_of(self, label: str) -> float:
         return dict(self.ranking).get(label, -math.inf)
@@ -59,6 +76,8 @@ class Classifier:
             matrix, [ex.label for ex in examples]
         )
         self.labels: tuple[str, ...] = tuple(str(label) for label in self.svm.classes_)
+        self._triage_fit(matrix, examples)
+        self._memo: tuple[str | None, Prediction | None] = (None, None)
         # Columns: the character block first, then the word block (as hstack put them).
         chars, words = self.blocks
         self._char_vocab = chars.vocabulary_
@@ -69,6 +88,26 @@ class Classifier:
         self._names = {j: f for f, j in (*self._char_vocab.items(), *self._word_vocab.items())}
         # Words repeat from text to text: their character n-gram columns are looked up once.
         self._char_columns = lru_cache(maxsize=50_000)(self._char_columns_uncached)
+
+    def _triage_fit(self, matrix: sparse.csr_matrix, examples: Sequence[corpus.Example]) -> None:
+        urgent = np.array([ex.label == "urgent" for ex in examples])
+        self.urgent_lr = _logistic(matrix, urgent)
+        harm = corpus.self_harm_texts()
+        harm_y = np.array([ex.text in harm for ex in examples])[urgent]
+        self.harm_lr = _logistic(matrix[urgent], harm_y)
+        # Odds multiplier from the corpus's urgent share to the clinic's.
+        share = urgent.mean()
+        self._prior_odds = (REAL_PRIOR / (1 - REAL_PRIOR)) / (share / (1 - share))
+        self._heads = np.ascontiguousarray(
+            np.vstack([self.urgent_lr.coef_[0], self.harm_lr.coef_[0]]).T
+        )
+        self._head_bias = np.array([self.urgent_lr.intercept_[0], self.harm_lr.intercept_[0]])
+
+    def triage(self, idx: list[int], values: np.ndarray) -> tuple[float, float]:
+        """(P(urgent) at the real prior, P(self-harm | urgent)) of a feature vector."""
+        z = values @ np.take(self._heads, idx, axis=0) + self._head_bias
+        odds = math.exp(min(z[0], 50.0)) * self._prior_odds
+        return odds / (1 + odds), 1 / (1 + math.exp(-z[1]))
 
     def _char_columns_uncached(self, word: str) -> tuple[int, ...]:
         vocab = self._char_vocab
@@ -103,6 +142,13 @@ class Classifier:
         return values @ np.take(self._weights, idx, axis=0) + self._bias
 
     def predict(self, text: str) -> Prediction:
+        # The pipeline asks twice about one text (routing, then the review band).
+        if self._memo[0] == text:
+            return self._memo[1]
+        self._memo = (text, self._predict(text))
+        return self._memo[1]
+
+    def _predict(self, text: str) -> Prediction:
         idx, values = self._vector(text)
         rows = np.take(self._weights, idx, axis=0)  # one row of label weights per feature
         scores = values @ rows + self._bias
@@ -111,12 +157,19 @@ class Classifier:
         pushes = values * rows[:, best]
         strongest = np.argpartition(-pushes, 12)[:12] if len(pushes) > 12 else range(len(idx))
         top = [idx[i] for i in sorted(strongest, key=lambda i: -pushes[i]) if pushes[i] > 0]
+        p_urgent, p_self_harm = self.triage(idx, values)
         return Prediction(
             label=ranking[0][0],
             score=ranking[0][1],
             ranking=tuple(ranking),
             evidence=_readable(self._names[j] for j in top),
+            p_urgent=p_urgent,
+            p_self_harm=p_self_harm,
         )
+
+
+def _logistic(matrix: sparse.csr_matrix, y: np.ndarray) -> LogisticRegression:
+    return LogisticRegression(C=TRIAGE_C, solver="liblinear", max_iter=1000).fit(matrix, y)
 
 
 def _readable(features) -> tuple[str, ...]:
