@@ -9,9 +9,12 @@ from sqlalchemy import select
 
 from bot.conversation import pipeline as pl
 from bot.conversation.pipeline import Context, Pipeline
+from bot.conversation.understanding import model
 from bot.conversation.understanding.model import Prediction
 from bot.extensions import db
 from bot.models import Message, Patient
+from bot.patients.status import Flag, Tier
+from bot.sms.segments import segment_info
 from content import load_content
 from tests.conftest import Phone
 
@@ -148,33 +151,56 @@ def test_hard_negatives(pipeline: Pipeline, text: str, not_topic: str) -> None:
 class _Fixed:
     """A classifier that always says the same thing: each detector is tested alone."""
 
-    def __init__(self, label: str, score: float, urgent: float = -1.0) -> None:
-        ranking = {label: score, "urgent": max(urgent, score if label == "urgent" else urgent)}
+    def __init__(
+        self, label: str, score: float, p_urgent: float | None = None, p_self_harm: float = 0.0
+    ) -> None:
+        ranking = {label: score, "urgent": score if label == "urgent" else -1.0}
         ranking.update({t: -1.5 for t in ("trials", "hospice", "scans") if t != label})
+        p = (0.99 if label == "urgent" else 0.0) if p_urgent is None else p_urgent
         self.prediction = Prediction(
-            label, score, tuple(sorted(ranking.items(), key=lambda kv: -kv[1])), ("word",)
+            label,
+            score,
+            tuple(sorted(ranking.items(), key=lambda kv: -kv[1])),
+            ("word",),
+            p_urgent=p,
+            p_self_harm=p_self_harm,
         )
 
     def predict(self, text: str) -> Prediction:
         return self.prediction
 
 
-def _with(label: str, score: float, urgent: float = -1.0) -> Pipeline:
+def _with(label: str, score: float, **p: float) -> Pipeline:
     return Pipeline(
-        load_content(), "NextSteps", "614-555-0100", classifier=_Fixed(label, score, urgent)
+        load_content(), "NextSteps", "614-555-0100", classifier=_Fixed(label, score, **p)
     )
 
 
-def test_the_classifier_alone_raises_an_alarm_naming_911_and_988() -> None:
+def test_the_classifier_alone_asks_for_a_call_now_without_988() -> None:
     decision = _with("urgent", 0.4).decide("something the rules do not know", ACTIVE)
     assert decision.topic == "urgent" and decision.flag == pl.FLAG_URGENT
-    assert "911" in decision.body and "988" in decision.body
+    assert decision.tier == Tier.CALL_NOW and "614-555-0100" in decision.body
+    assert "988" not in decision.body
     assert decision.why.detector == "classifier"
 
 
-def test_a_near_miss_for_urgent_still_alarms() -> None:
-    decision = _with("coping", 0.1, urgent=pl.URGENT_MIN + 0.01).decide("hmm", ACTIVE)
-    assert decision.topic == "urgent"
+def test_the_classifier_alone_gives_988_when_it_reads_self_harm() -> None:
+    decision = _with("urgent", 0.4, p_self_harm=0.9).decide("nothing the rules know", ACTIVE)
+    assert decision.tier == Tier.EMERGENCY and decision.flag == pl.FLAG_SELF_HARM
+    assert "988" in decision.body
+
+
+def test_an_unsure_classifier_gives_the_answer_a_line_to_call_and_a_review_flag() -> None:
+    p = (model.REVIEW_P + model.ALARM_P) / 2
+    decision = _with("trials", 0.5, p_urgent=p).decide("hmm", ACTIVE)
+    assert decision.topic == "trials" and decision.flag == Flag.REVIEW
+    assert decision.tier == Tier.REVIEW and "new or getting worse" in decision.body
+    assert segment_info(decision.body).segments <= 2
+
+
+def test_a_scoped_out_rule_turns_a_classifier_alarm_into_a_review() -> None:
+    decision = _with("urgent", 0.4).decide("my dog had a seizure", ACTIVE)
+    assert decision.topic != "urgent" and decision.flag == Flag.REVIEW
 
 
 def test_the_rules_alone_raise_an_alarm() -> None:

@@ -142,7 +142,7 @@ def test_the_rule_shortcut_never_changes_an_answer() -> None:
     the answer is the same as running every rule."""
     import re
 
-    from bot.conversation import safety
+    from bot.conversation import safety, scope
     from bot.conversation.text import negated, normalize
     from bot.conversation.understanding import corpus
 
@@ -151,9 +151,11 @@ def test_the_rule_shortcut_never_changes_an_answer() -> None:
         for family in (SELF_HARM, URGENT, BEREAVEMENT):
             for pattern, _ in safety._COMPILED[family]:
                 for match in re.finditer(pattern, norm):
-                    if negated(norm, match.start()) or safety._over(norm, *match.span(), family):
+                    if negated(norm, match.start()):
                         continue
-                    return safety.RedFlag(family, match.group(0))
+                    if scope.out_of_scope(text, norm, *match.span(), family):
+                        continue
+                    return safety.RedFlag(family, match.group(0), safety._tier(family, match[0]))
         return None
 
     texts = [ex.text for ex in corpus.training_examples() + corpus.heldout_examples()]

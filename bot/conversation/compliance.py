@@ -57,7 +57,8 @@ _OPT_OUT_EN = re.compile(
             r"anymore|ever)\b",
             r"\b(quit|stop|cease) (texting|messaging|txting|bothering|contacting)\b",
             r"\b(shut|turn|switch|cut) (these|this|them|it|the texts|the messages) off\b",
-            r"\b(shut|turn|switch|cut) off (these|this|the|your|all) ?(texts|messages|reminders)?\b",
+            r"\b(shut|turn|switch|cut) off (these|this|the|your|all) ?"
+            r"(texts|messages|reminders)?\b",
             rf"\b(remove|unsubscribe|take) {_THEM}( off)?\b(?! (to|for|at|from the))",
             rf"\b(stop|cancel|end) ({_THEM}|her|his) (texts|messages|reminders)\b",
         ]

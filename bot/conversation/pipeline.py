@@ -20,15 +20,14 @@ from bot.checkins.grading import Escalation, read_answer
 from bot.conversation import compliance, language, safety
 from bot.conversation.matching import Matcher
 from bot.conversation.text import normalize, words
-from bot.conversation.understanding.features import emoji_tokens
 from bot.conversation.understanding import triage
+from bot.conversation.understanding.features import emoji_tokens
 from bot.conversation.understanding.model import Classifier, Prediction, default_classifier
 from bot.models import ACTIVE, PENDING, STOPPED
 from bot.patients.status import ConsentKind, Flag, ScanReplyKind, Tier
 from content import DEFAULT_LANGUAGE, LANGUAGES, Content
 from content.checkins import CheckinContent
 
-# Flags shown in the staff inbox.
 # Flags shown in the staff inbox (bot.patients.status.Flag is their one home).
 FLAG_URGENT, FLAG_SELF_HARM, FLAG_UNANSWERED = Flag.URGENT, Flag.SELF_HARM, Flag.UNANSWERED
 FLAG_BEREAVEMENT, FLAG_PROGNOSIS = Flag.BEREAVEMENT, Flag.PROGNOSIS

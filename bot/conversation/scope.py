@@ -146,11 +146,10 @@ def out_of_scope(text: str, norm: str, start: int, end: int, family: str) -> str
 
 def _subject(before: str) -> str | None:
     """Who the text last talked about before the phrase: self, family, other, pet, thing."""
-    last = None
-    for last in _MENTION.finditer(before):
-        pass
-    if last is None:
+    mentions = list(_MENTION.finditer(before))
+    if not mentions:
         return None
+    last = mentions[-1]
     kind = next(k for k in ("self", "family", "other", "pet", "thing") if last.group(k))
     if kind == "family" and (last.group("owner") or last.group("their")):
         return "other"  # a friend's husband, su esposo (of a friend): not our patient
