@@ -200,7 +200,8 @@ def test_an_unsure_classifier_gives_the_answer_a_line_to_call_and_a_review_flag(
 
 def test_a_scoped_out_rule_turns_a_classifier_alarm_into_a_review() -> None:
     decision = _with("urgent", 0.4).decide("my dog had a seizure", ACTIVE)
-    assert decision.topic != "urgent" and decision.flag == Flag.REVIEW
+    assert decision.topic != "urgent" and decision.tier != Tier.EMERGENCY
+    assert decision.flag is not None  # a person still reads it (unanswered here)
 
 
 def test_the_rules_alone_raise_an_alarm() -> None:
@@ -237,9 +238,15 @@ def test_the_classifier_alarm_outranks_a_death_the_rules_saw() -> None:
     assert decision.topic == "urgent"
 
 
-def test_a_stopped_number_gets_silence_even_for_a_classifier_alarm() -> None:
+def test_a_stopped_number_still_gets_the_safety_reply_and_staff_are_asked_to_call() -> None:
     decision = _with("urgent", 0.4).decide("hmm", Context(status="stopped"))
-    assert decision.body is None and decision.flag == pl.FLAG_URGENT
+    assert decision.topic == "urgent" and "614-555-0100" in decision.body
+    assert decision.flag == Flag.CALL_OPTED_OUT
+
+
+def test_a_stopped_number_gets_silence_for_anything_else() -> None:
+    decision = _with("trials", 0.9).decide("hmm", Context(status="stopped"))
+    assert decision.body is None and decision.flag is None
 
 
 def test_classifier_yes_confirms_a_pending_enrollment() -> None:

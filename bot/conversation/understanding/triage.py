@@ -14,7 +14,7 @@ from __future__ import annotations
 from bot.conversation import safety
 from bot.conversation.understanding import model
 from bot.conversation.understanding.model import Classifier, Prediction
-from bot.patients.status import Flag, Tier
+from bot.patients.status import Tier
 from bot.sms.segments import segment_info
 
 MAX_SEGMENTS = 2
@@ -53,8 +53,7 @@ def reply_key(flag: safety.RedFlag) -> str:
 
 def review_body(text: str, classifier: Classifier, decision, line: str) -> str | None:
     """The answer with the review line, when the classifier is unsure; else None."""
-    flagged = decision.flag not in (None, Flag.UNANSWERED)  # review outranks unanswered
-    if flagged or decision.body is None or decision.topic in _NOT_ANSWERS:
+    if decision.flag or decision.body is None or decision.topic in _NOT_ANSWERS:
         return None
     if classifier.predict(text).p_urgent < model.REVIEW_P:
         return None
