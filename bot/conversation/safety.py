@@ -298,6 +298,10 @@ def matches(text: str) -> list[tuple[RedFlag, str | None]]:
                     continue
                 flag = RedFlag(family, match.group(0), _tier(family, match.group(0)))
                 why = scope.out_of_scope(text, norm, *match.span(), family)
+                if why is None and family == URGENT and scope.resolved(text, norm, *match.span()):
+                    # Passed: a sign of 911 becomes a call now; any other sign, over.
+                    why = "over" if flag.tier == Tier.CALL_NOW else None
+                    flag = RedFlag(family, flag.phrase, Tier.CALL_NOW)
                 found.append((flag, why))
                 if why is None:
                     return found

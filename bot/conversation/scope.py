@@ -32,19 +32,27 @@ _AFTER_ENDS = re.compile(r"\b(but|pero|now|ahora|today|hoy|tonight|esta noche)\b
 
 # Over and done, or not happening: "had a fever last week", "ya se me quito", "what if".
 _OVER = re.compile(
-    r"\b(stopped|last (week|month|year|time)|weeks ago|months ago|years ago|gone now|went away"
-    r"|is gone|resolved|better now|back then|fine now|ok now|okay now|good now|normal now|"
-    r"all good now|back to normal|cleared up|went down|came down|fever broke|"
-    r"(on|last|this past) (monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekend)|"
-    r"when i was|as a kid|in (19|20)\d\d|"
-    r"ya (se )?(me |le )?(quito|paso|bajo)|la semana pasada|el mes pasado|el ano pasado|"
-    r"hace (un mes|meses|anos|una semana|dos semanas)|ya estoy bien|ya esta bien|"
-    r"cuando era (nino|nina|joven)|de (nino|nina))\b"
+    r"\b((?<!than )last (week|month|year|time)|weeks ago|months ago|years ago|back then|"
+    r"stopped (yesterday|last|on|this morning|after)|days ago|hace \d+ dias|"
+    r"(on|(?<!than )last|this past|in) (monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+    r"weekend|january|february|march|april|may|june|july|august|september|october|november|"
+    r"december|the spring|the summer|the fall|the winter)|when i was|as a kid|in (19|20)\d\d|"
+    r"la semana pasada|el mes pasado|"
+    r"el ano pasado|hace (un mes|meses|anos|una semana|dos semanas)|cuando era (nino|nina|"
+    r"joven)|de (nino|nina))\b"
+)
+# It has passed: an emergency sign that passed still means calling the care team now.
+_RESOLVED = re.compile(
+    r"\b(gone now|went away|is gone|resolved|better now|fine now|ok now|okay now|good now|"
+    r"normal now|all good now|back to normal|cleared up|went down|came down|fever broke|"
+    r"healed|normal since|gone by|ya (se )?(me |le )?(quito|paso|bajo)|ya estoy (bien|normal)|"
+    r"ya esta bien)\b"
 )
 _HYPOTHETICAL = re.compile(
     r"\b(what if|if i (ever |get|start|have|had)|in case|watch (out )?for|look out for|signs of|"
     r"symptoms of|should i (call|go|worry) if|what (are|is) (the )?(signs|symptoms)|"
-    r"is it normal to|si (me )?(llego a|da|empiezo|tengo)|en caso de|senales de|sintomas de)\b"
+    r"warning signs|call about|what to look for|to watch for|(seria|serian|son) de emergencia|"
+    r"vigile si|si (me )?(llego a|da|empiezo|tengo)|en caso de|senales de|sintomas de)\b"
 )
 
 _SELF = r"i|im|i'm|i've|ive|i'd|me|my|myself|mine|yo|mi|mis|me"
@@ -57,21 +65,21 @@ _FAMILY = (
 _OTHER = (
     r"friend|friends|neighbor|neighbour|coworker|co worker|boss|roommate|classmate|teacher|"
     r"cousin|someone|somebody|guy|lady|woman|coach|player|players|actor|singer|"
-    r"amigo|amiga|amigos|vecino|vecina|companero|companera|jefe|jefa|alguien|senor|senora|"
+    r"amigo|amiga|amigos|vecino|vecina|companero|companera|jefe|jefa|alguien|"
     r"primo|prima|muchacho|muchacha|jugador|jugadores"
 )
 _PET = (
-    r"dog|dogs|doggo|puppy|pup|cat|cats|kitty|kitten|pet|bird|parrot|horse|hamster|bunny|"
+    r"dog|dogs|doggo|puppy|pup|cat|cats|kitty|kitten|pet(?! scan)|bird|parrot|horse|hamster|bunny|"
     r"rabbit|fish|goldfish|perro|perra|perrito|perrita|gato|gata|gatito|gatita|mascota|"
     r"pajaro|loro|caballo|conejo|pez"
 )
 _THING = (
     r"phone|battery|car|truck|laptop|computer|tv|printer|wifi|internet|plant|plants|flowers|"
-    r"garden|conversation|power|lights|electricity|celular|telefono|bateria|carro|coche|"
-    r"computadora|planta|plantas|luz"
+    r"garden|conversation|power|electricity|celular|telefono|bateria|carro|coche|"
+    r"computadora|planta|plantas"
 )
 _MENTION = re.compile(
-    rf"\b(?:(?P<owner>{_OTHER}|{_PET})'s |(?P<their>his|her|their|su|sus) )?"
+    rf"\b(?:(?P<owner>{_OTHER}|{_PET})'s |(?P<their>his|her|their) )?"
     rf"(?:(?P<self>{_SELF})|(?P<family>{_FAMILY})|(?P<other>{_OTHER})|(?P<pet>{_PET})|"
     rf"(?P<thing>{_THING}))\b"
 )
@@ -89,7 +97,7 @@ _FIGURE = re.compile(
     r"(the|my|our) (windows|curtains|dates|calendar)|emergency (contact|fund|kit|plan|number|"
     r"room bill)|family emergency|emergencia familiar|in case of (an )?emergency|"
     r"(glue|heat|nail|staple|water|nerf|squirt|top|shot|big|spray|paint) ?guns?|"
-    r"jump(ed)? the gun|son of a gun|guns blazing|pistola de (agua|silicon\w*)|"
+    r"guns? (collection|range|show|safe|license|club)|jump(ed)? the gun|son of a gun|guns blazing|pistola de (agua|silicon\w*)|"
     r"arma de doble filo)\b"
 )
 # Words with a figurative sense in chat about games, parties and holidays.
@@ -129,14 +137,16 @@ def out_of_scope(text: str, norm: str, start: int, end: int, family: str) -> str
     phrase = sentence[s:e]
     if _FIGURE.search(before[-40:] + phrase + after[:40]):
         return "figure of speech"
-    subject = _subject(norm[:start] + " " + norm[start:end])
-    if subject in ("pet", "thing") or (subject == "other" and family != SELF_HARM):
-        return "someone else"
     if family == SELF_HARM:
-        return None
+        return None  # anyone's self-harm talk needs a person
+    if _subject(norm[:start]) in ("pet", "thing", "other"):
+        return "someone else"
     if family == URGENT:
-        near_after = _AFTER_ENDS.split(after)[0]
-        if _OVER.search(before[-40:] + " " + near_after) or _HYPOTHETICAL.search(before):
+        near_before = _AFTER_ENDS.split(before)[-1][-40:]
+        near_after = _AFTER_ENDS.split(after)[0][:25]
+        if _OVER.search(near_before + " " + phrase + " " + near_after):
+            return "over"
+        if _HYPOTHETICAL.search(sentence):
             return "over"
     social = _SOCIAL.search(before + " " + after) or _CELEBRATION_EMOJI.search(text)
     if social and _FIGURATIVE_CAPABLE.search(phrase):
@@ -154,3 +164,9 @@ def _subject(before: str) -> str | None:
     if kind == "family" and (last.group("owner") or last.group("their")):
         return "other"  # a friend's husband, su esposo (of a friend): not our patient
     return kind
+
+
+def resolved(text: str, norm: str, start: int, end: int) -> bool:
+    """The text says the symptom has passed ("fine now", "ya se me quito")."""
+    sentence, s, e = _sentence(text, norm, start, end)
+    return bool(_RESOLVED.search(_AFTER_ENDS.split(sentence[:s])[-1] + " " + norm[end:]))
