@@ -33,7 +33,7 @@ _AFTER_ENDS = re.compile(r"\b(but|pero|now|ahora|today|hoy|tonight|esta noche)\b
 # Over and done, or not happening: "had a fever last week", "ya se me quito", "what if".
 _OVER = re.compile(
     r"\b((?<!than )last (week|month|year|time)|weeks ago|months ago|years ago|back then|"
-    r"stopped (yesterday|last|on|this morning|after)|days ago|hace \d+ dias|"
+    r"stopped (yesterday|last|on|this morning|after)|days ago|(?<!desde )hace \d+ dias|"
     r"(on|(?<!than )last|this past|in) (monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
     r"weekend|january|february|march|april|may|june|july|august|september|october|november|"
     r"december|the spring|the summer|the fall|the winter)|when i was|as a kid|in (19|20)\d\d|"
@@ -97,7 +97,8 @@ _FIGURE = re.compile(
     r"(the|my|our) (windows|curtains|dates|calendar)|emergency (contact|fund|kit|plan|number|"
     r"room bill)|family emergency|emergencia familiar|in case of (an )?emergency|"
     r"(glue|heat|nail|staple|water|nerf|squirt|top|shot|big|spray|paint) ?guns?|"
-    r"guns? (collection|range|show|safe|license|club)|jump(ed)? the gun|son of a gun|guns blazing|pistola de (agua|silicon\w*)|"
+    r"guns? (collection|range|show|safe|license|club)|jump(ed)? the gun|son of a gun|"
+    r"guns blazing|pistola de (agua|silicon\w*)|"
     r"arma de doble filo)\b"
 )
 # Words with a figurative sense in chat about games, parties and holidays.
