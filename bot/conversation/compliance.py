@@ -93,6 +93,16 @@ def _command(text: str) -> str:
     return " ".join(_FILLER.sub(" ", normalize(text)).split())
 
 
+# Twilio Advanced Opt-Out's OptOutType form field: when Twilio sends it, it decides.
+_OPT_OUT_TYPES = {"STOP": "stop", "START": "start", "HELP": "help"}
+
+
+def with_opt_out_type(kind: str | None, opt_out_type: str | None) -> str | None:
+    """The command, as Twilio's Advanced Opt-Out classified the text when it did
+    (STOP, START, HELP); else what our own rules read."""
+    return _OPT_OUT_TYPES.get((opt_out_type or "").strip().upper(), kind)
+
+
 def classify(text: str) -> str | None:
     """'stop', 'start', 'yes', 'help' or None. The single place these rules live."""
     found = read(text)

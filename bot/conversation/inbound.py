@@ -152,12 +152,16 @@ def _next_scan(patient: Patient) -> tuple[str, str] | None:
 
 
 def decide_for(
-    phone: str, body: str, patient: Patient | None, history: list[HistoryRow] | None = None
+    phone: str,
+    body: str,
+    patient: Patient | None,
+    history: list[HistoryRow] | None = None,
+    opt_out_type: str | None = None,
 ) -> Decision:
     """The pipeline's decision for this text from this number. The next scan is read only
     for a text that asks about it (a query and a date formatted for every text, before)."""
     pipeline = get_pipeline()
-    ctx = load_context(phone, patient, history)
+    ctx = replace(load_context(phone, patient, history), opt_out_type=opt_out_type)
     decision = pipeline.decide(body, ctx)
     if decision.topic == "next_scan" and patient is not None:
         decision = pipeline.decide(body, replace(ctx, next_scan=_next_scan(patient)))
@@ -268,7 +272,13 @@ def answer_from_memory(body: str) -> str | None:
     return get_pipeline().decide(body, Context()).body
 
 
-def handle_inbound(phone: str, body: str, sid: str, replayed: Replayed | None = None) -> str | None:
+def handle_inbound(
+    phone: str,
+    body: str,
+    sid: str,
+    replayed: Replayed | None = None,
+    opt_out_type: str | None = None,
+) -> str | None:
     """Record the text once and return the reply to send (None: send nothing).
 
     A retried webhook (same MessageSid) gets the reply stored the first time. The unique
@@ -280,7 +290,7 @@ def handle_inbound(phone: str, body: str, sid: str, replayed: Replayed | None = 
     reading_first()  # no transaction while reading and deciding (no lock on SQLite)
     patient = db.session.scalars(_PATIENT, {"phone": phone}).first()
     history = _history(phone)
-    decision = decide_for(phone, body, patient, history)
+    decision = decide_for(phone, body, patient, history, opt_out_type)
     reply, muted = _reply_unless_looping(decision, history, body, replayed)
     row = _inbound_row(phone, body, patient, decision, muted, replayed)
     if row["flag"] is None and answers_staff(history, replayed.at if replayed else utcnow()):

@@ -55,6 +55,7 @@ class Context:
     checkin: checkin.OpenCheckin | None = None  # a check-in waiting for an answer
     # Our last text was a reminder, recently: a bare C or R answers it.
     reminder: AwaitingReply | None = None
+    opt_out_type: str | None = None  # Twilio Advanced Opt-Out's OptOutType, when sent
 
 
 @dataclass(frozen=True)
@@ -149,7 +150,7 @@ class Pipeline:
         # classifier learnt from: only the rules read it for STOP and red flags.
         plain = self._plain_answer(text, ctx)
         flag = triage.assess(text, None if plain else seen)
-        kind = said[0] if said else None
+        kind = compliance.with_opt_out_type(said[0] if said else None, ctx.opt_out_type)
         # An active patient's YES answers our question or reminder (C); a pending one's is
         # the opt-in, always.
         yes = kind == "yes" and ctx.status == ACTIVE and bool(ctx.checkin or ctx.reminder)
