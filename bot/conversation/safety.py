@@ -39,6 +39,14 @@ _SELF_HARM = [
     r"\b(end|ending) (it|it all|things|everything) (all|now|tonight|today|for good)\b",
     r"\b(want|wanna|going|gonna|ready|decided|plan|planning) to end (it|things|everything)\b",
     r"\bend it all\b",
+    # An opt-out from life rather than from texts: "unsubscribe me from life".
+    r"\b(opt|opting|check|checking|sign|signing|unsubscrib\w*|cancel\w*|remove)( me)?( out| off)? "
+    r"(of|from) (life|living|everything|this life|this world|it all|existence)\b",
+    r"\b(done|finished|through) with (everything|life|living|it all)\b(?! (on|in|for|at|from) )",
+    r"\b(want|wanna|need) (it|this|everything) (all )?to (end|be over)\b",
+    r"\bcheck(ing)? out early\b",
+    r"\b(darme|dame|denme|me doy|me quiero dar) de baja de (la vida|todo|este mundo)\b",
+    r"\b(salirme|bajarme|irme) de (la vida|este mundo)\b",
     r"\b(want|wanna|wanted|wish|wishing|ready|rather|hope) (to |i could |i was |i were |i'd |i"
     r"d |i would )?(just )?(die|be dead)\b",
     r"\b(go|went|fall) to sleep and (not|never) wake\b",
