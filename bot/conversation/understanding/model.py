@@ -76,7 +76,6 @@ class Classifier:
             matrix, [ex.label for ex in examples]
         )
         self.labels: tuple[str, ...] = tuple(str(label) for label in self.svm.classes_)
-        self._triage_fit(matrix, examples)
         self._memo: tuple[str | None, Prediction | None] = (None, None)
         # Columns: the character block first, then the word block (as hstack put them).
         chars, words = self.blocks
@@ -86,6 +85,7 @@ class Classifier:
         self._weights = np.ascontiguousarray(self.svm.coef_.T)  # column -> per-label weight
         self._bias = self.svm.intercept_
         self._names = {j: f for f, j in (*self._char_vocab.items(), *self._word_vocab.items())}
+        self._triage_fit(matrix, examples)
         # Words repeat from text to text: their character n-gram columns are looked up once.
         self._char_columns = lru_cache(maxsize=50_000)(self._char_columns_uncached)
 
@@ -98,14 +98,14 @@ class Classifier:
         # Odds multiplier from the corpus's urgent share to the clinic's.
         share = urgent.mean()
         self._prior_odds = (REAL_PRIOR / (1 - REAL_PRIOR)) / (share / (1 - share))
-        self._heads = np.ascontiguousarray(
-            np.vstack([self.urgent_lr.coef_[0], self.harm_lr.coef_[0]]).T
-        )
-        self._head_bias = np.array([self.urgent_lr.intercept_[0], self.harm_lr.intercept_[0]])
+        heads = np.vstack([self.urgent_lr.coef_[0], self.harm_lr.coef_[0]]).T
+        bias = np.array([self.urgent_lr.intercept_[0], self.harm_lr.intercept_[0]])
+        # One row per feature: the SVM's label weights, then the two heads (one lookup).
+        self._rows = np.ascontiguousarray(np.hstack([self._weights, heads]))
+        self._row_bias = np.concatenate([self._bias, bias])
 
-    def triage(self, idx: list[int], values: np.ndarray) -> tuple[float, float]:
-        """(P(urgent) at the real prior, P(self-harm | urgent)) of a feature vector."""
-        z = values @ np.take(self._heads, idx, axis=0) + self._head_bias
+    def triage(self, z: np.ndarray) -> tuple[float, float]:
+        """(P(urgent) at the real prior, P(self-harm | urgent)) from the heads' logits."""
         odds = math.exp(min(z[0], 50.0)) * self._prior_odds
         return odds / (1 + odds), 1 / (1 + math.exp(-z[1]))
 
@@ -150,14 +150,16 @@ class Classifier:
 
     def _predict(self, text: str) -> Prediction:
         idx, values = self._vector(text)
-        rows = np.take(self._weights, idx, axis=0)  # one row of label weights per feature
-        scores = values @ rows + self._bias
+        every = np.take(self._rows, idx, axis=0)  # per feature: label weights, then heads
+        logits = values @ every + self._row_bias
+        n = len(self.labels)
+        rows, scores = every[:, :n], logits[:n]
         ranking = sorted(zip(self.labels, scores.tolist(), strict=True), key=lambda kv: -kv[1])
         best = self.labels.index(ranking[0][0])
         pushes = values * rows[:, best]
         strongest = np.argpartition(-pushes, 12)[:12] if len(pushes) > 12 else range(len(idx))
         top = [idx[i] for i in sorted(strongest, key=lambda i: -pushes[i]) if pushes[i] > 0]
-        p_urgent, p_self_harm = self.triage(idx, values)
+        p_urgent, p_self_harm = self.triage(logits[n:])
         return Prediction(
             label=ranking[0][0],
             score=ranking[0][1],
