@@ -302,9 +302,10 @@ def matches(text: str) -> list[tuple[RedFlag, str | None]]:
             if anchors and not anchors.search(norm):
                 continue
             for match in pattern.finditer(norm):
-                if negated(norm, match.start()):
-                    continue
                 flag = RedFlag(family, match.group(0), _tier(family, match.group(0)))
+                if negated(norm, match.start()):
+                    found.append((flag, "negated"))
+                    continue
                 why = scope.out_of_scope(text, norm, *match.span(), family)
                 if why is None and family == URGENT and scope.resolved(text, norm, *match.span()):
                     # Passed: a sign of 911 becomes a call now; any other sign, over.
