@@ -61,6 +61,11 @@ _OPT_OUT_EN = re.compile(
             r"(texts|messages|reminders)?\b",
             rf"\b(remove|unsubscribe|take) {_THEM}( off)?\b(?! (to|for|at|from the))",
             rf"\b(stop|cancel|end) ({_THEM}|her|his) (texts|messages|reminders)\b",
+            r"\b(don'?t|do not|doesn'?t|does not|no longer) want (these|your|any more|anymore|"
+            r"the|any|them|those) ?(texts|messages|reminders|txts)\b(?! to (stop|end))",
+            r"\btake me off\b|\bunsubscribe\b",
+            r"\b(she|he|they|mom|dad|my \w+) (wants|asked|asks|told) (me |us )?(you )?to "
+            r"(stop|cancel|end|turn off|shut off)\b",
         ]
     )
 )
@@ -80,6 +85,10 @@ _OPT_OUT_ES = re.compile(
             r"\b(darme|dar|denme|deme|me doy) de baja\b",
             r"\bnumero equivocado\b|\bse equivoc\w* de numero\b",
             r"\bno (me )?(vuelvan|vuelva|vuelvas) a (escribir|mandar|textear|enviar)\b",
+            r"\bya no (quiero|quiere|deseo|desea) (estos|sus|los|mas|recibir) ?(mensajes|textos)\b",
+            r"\b(quitenme|sacame|sacarme|borrenme|eliminenme|quitenla|quitenlo)\b",
+            r"\b(ella|el|mi \w+) (no quiere|ya no quiere) (los |estos |sus |mas )?"
+            r"(mensajes|textos)\b",
             r"\b(borren|borre|pierdan|olviden) (mi|este) numero\b",
             r"\b(ya no|no) (le |me )?(escriban|manden|envien) (mas|a ella|a el)\b",
             r"\b(apaguen|apague|quiten|cancelen) (los|estos|sus) (mensajes|textos)\b",

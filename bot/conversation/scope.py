@@ -37,6 +37,8 @@ _OVER = re.compile(
     r"(on|(?<!than )last|this past|in) (monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
     r"weekend|january|february|march|april|may|june|july|august|september|october|november|"
     r"december|the spring|the summer|the fall|the winter)|when i was|as a kid|in (19|20)\d\d|"
+    r"the other day|a while (ago|back)|turned out|resulto ser|(doc|doctor|they|er|nurse) said "
+    r"(it was|its|it's|thats|that's)|el doctor dijo q?(ue)? (era|es)|el otro dia|"
     r"la semana pasada|el mes pasado|"
     r"el ano pasado|hace (un mes|meses|anos|una semana|dos semanas)|cuando era (nino|nina|"
     r"joven)|de (nino|nina))\b"
@@ -45,8 +47,9 @@ _OVER = re.compile(
 _RESOLVED = re.compile(
     r"\b(gone now|went away|is gone|resolved|better now|fine now|ok now|okay now|good now|"
     r"normal now|all good now|back to normal|cleared up|went down|came down|fever broke|"
-    r"healed|normal since|gone by|ya (se )?(me |le )?(quito|paso|bajo)|ya estoy (bien|normal)|"
-    r"ya esta bien)\b"
+    r"healed|normal since|gone by|all better|feel(ing)? fine|went away on its own|it passed|"
+    r"se me paso|ya estoy mejor|ya no (me )?duele|ya (se )?(me |le )?(quito|paso|bajo)|"
+    r"ya estoy (bien|normal)|ya esta bien)\b"
 )
 _HYPOTHETICAL = re.compile(
     r"\b(what if|if i (ever |get|start|have|had)|in case|watch (out )?for|look out for|signs of|"

@@ -25,9 +25,9 @@ MONTH_DIR = Path(__file__).resolve().parents[3] / "tests" / "data" / "eval" / "m
 EVAL_CONTEXT = Context(status="active")
 # What CI holds the realistic month to. Issue 23 asks for 100 % / 100 % / 1 % / 5 %; these
 # are the figures reached so far, so that nothing slips back while the rest is done.
-MIN_EMERGENCY_RECALL = 0.95  # goal 1.0
-MIN_OPT_OUT_RECALL = 0.93  # goal 1.0
-MAX_FALSE_EMERGENCY = 0.09  # of ordinary texts; goal 0.01
+MIN_EMERGENCY_RECALL = 0.97  # goal 1.0 (84 of 86 reached)
+MIN_OPT_OUT_RECALL = 0.96  # goal 1.0 (30 of 31 reached)
+MAX_FALSE_EMERGENCY = 0.08  # of ordinary texts; goal 0.01 (77 of 1,014 reached)
 MAX_REVIEW = 0.05  # of ordinary texts
 
 
