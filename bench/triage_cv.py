@@ -5,7 +5,10 @@ Each text's out-of-fold P(urgent) comes from a model that never saw it; texts ar
 weighted so urgent ones are REAL_PRIOR of the total (the corpus is about a quarter urgent),
 and the pair of thresholds with the lowest expected cost per 1,000 texts wins.
 
-    python bench/triage_cv.py [--prior 0.075] [--with-rules]
+    python bench/triage_cv.py [--prior 0.075] [--with-rules] [--max-review 50]
+
+Only pairs that give at most --max-review review flags per 1,000 ordinary texts compete
+(issue 23: review <= 5 %).
 """
 
 from __future__ import annotations
@@ -51,6 +54,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--prior", type=float, default=model.REAL_PRIOR)
     parser.add_argument("--with-rules", action="store_true", help="rules + classifier")
+    parser.add_argument(
+        "--max-review", type=float, default=50.0, help="review flags per 1,000 ordinary texts"
+    )
     args = parser.parse_args()
     examples = corpus.training_examples()
     urgent = np.array([ex.label == "urgent" for ex in examples])
@@ -64,8 +70,14 @@ def main() -> None:
     share = urgent.mean()
     w = np.where(urgent, args.prior / share, (1 - args.prior) / (1 - share))
     grid = [round(x, 2) for x in np.arange(0.05, 1.0, 0.05)]
+    def reviews(a: float, r: float) -> float:
+        return ((p[~urgent] >= r) & (p[~urgent] < a)).mean() * 1000
+
     results = sorted(
-        (cost(p, urgent, w, a, r), a, r) for a in grid for r in grid if r <= a
+        (cost(p, urgent, w, a, r), a, r)
+        for a in grid
+        for r in grid
+        if r <= a and reviews(a, r) <= args.max_review
     )
     print(f"training texts {len(examples)}, urgent share {share:.1%}, prior {args.prior:.1%}")
     print("cost/1000  ALARM_P  REVIEW_P  urgent alarmed  urgent reviewed  ordinary alarmed/1000"
