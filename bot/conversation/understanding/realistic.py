@@ -198,7 +198,7 @@ def render(report: MonthReport) -> str:
         " REVIEW_P: 5-fold cross-validation on the training files, rules beside the model,"
         " weighted to that prior, the lowest expected cost among the pairs giving at most"
         " 50 review flags per 1,000 ordinary texts (`python bench/triage_cv.py"
-        " --with-rules`; there: 87.5 % of urgent texts alarmed, 26 false alarms and 41"
+        " --with-rules`; there: 87.2 % of urgent texts alarmed, 25 false alarms and 45"
         " reviews per 1,000 ordinary texts). Costs:",
         "",
         *(f"- {name}: {cost:g}" for name, cost in model.COSTS.items()),
