@@ -55,7 +55,6 @@ REPLY_KEYS = (
     "urgent_self_harm",
     "bereavement",
     "bereavement_stop",
-    "urgent_either",
     "call_now",
     "review_line",
     "prognosis",

@@ -268,3 +268,16 @@ def test_explain_says_which_detector_and_words(runner) -> None:
     assert why["detector"] == "red-flag rule" and why["words"]
     plain = runner.invoke(args=["reply", "--explain", "clinical trials near me"]).output
     assert "why: classifier:" in plain
+
+
+def test_every_answer_with_the_review_line_stays_gsm7_within_two_segments() -> None:
+    from bot.conversation.understanding.triage import fit
+
+    content = load_content()
+    for lang in ("en", "es"):
+        local = content.in_language(lang)
+        line = local.replies["review_line"].format(clinic_phone="614-555-0100", program="x")
+        for topic in local.topics.values():
+            info = segment_info(fit(topic.body, line))
+            assert info.encoding == "GSM-7" and info.segments <= 2, (lang, topic)
+            assert fit(topic.body, line).endswith(line)

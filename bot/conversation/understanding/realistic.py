@@ -27,7 +27,7 @@ EVAL_CONTEXT = Context(status="active")
 # are the figures reached so far, so that nothing slips back while the rest is done.
 MIN_EMERGENCY_RECALL = 0.97  # goal 1.0 (84 of 86 reached)
 MIN_OPT_OUT_RECALL = 0.96  # goal 1.0 (30 of 31 reached)
-MAX_FALSE_EMERGENCY = 0.08  # of ordinary texts; goal 0.01 (77 of 1,014 reached)
+MAX_FALSE_EMERGENCY = 0.07  # of ordinary texts; goal 0.01 (70 of 1,014 reached)
 MAX_REVIEW = 0.05  # of ordinary texts
 
 
