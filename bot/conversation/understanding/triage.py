@@ -18,8 +18,12 @@ from bot.patients.status import Tier
 from bot.sms.segments import segment_info
 
 MAX_SEGMENTS = 2
-# Replies that are not answers: no review line is added to them.
-_NOT_ANSWERS = frozenset({"stop", "start", "yes", "help", "thanks", "language", "silenced"})
+# Replies that are not answers: no review line is added to them (a check-in answer is
+# graded by the check-in itself; C and R answer a reminder).
+_NOT_ANSWERS = frozenset(
+    {"stop", "start", "yes", "help", "thanks", "language", "silenced", "checkin"}
+    | {"scan_confirm", "scan_reschedule"}
+)
 
 
 def assess(text: str, seen: Prediction | None) -> safety.RedFlag | None:
