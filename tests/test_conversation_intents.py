@@ -152,7 +152,12 @@ class _Fixed:
     """A classifier that always says the same thing: each detector is tested alone."""
 
     def __init__(
-        self, label: str, score: float, p_urgent: float | None = None, p_self_harm: float = 0.0
+        self,
+        label: str,
+        score: float,
+        p_urgent: float | None = None,
+        p_self_harm: float = 0.0,
+        p_911: float = 0.0,
     ) -> None:
         ranking = {label: score, "urgent": score if label == "urgent" else -1.0}
         ranking.update({t: -1.5 for t in ("trials", "hospice", "scans") if t != label})
@@ -164,6 +169,7 @@ class _Fixed:
             ("word",),
             p_urgent=p,
             p_self_harm=p_self_harm,
+            p_911=p_911,
         )
 
     def predict(self, text: str) -> Prediction:
@@ -188,6 +194,12 @@ def test_the_classifier_alone_gives_988_when_it_reads_self_harm() -> None:
     decision = _with("urgent", 0.4, p_self_harm=0.9).decide("nothing the rules know", ACTIVE)
     assert decision.tier == Tier.EMERGENCY and decision.flag == pl.FLAG_SELF_HARM
     assert "988" in decision.body
+
+
+def test_the_classifier_alone_says_911_for_what_reads_as_a_sign_of_emergency() -> None:
+    decision = _with("urgent", 0.4, p_911=0.9).decide("nothing the rules know", ACTIVE)
+    assert decision.tier == Tier.EMERGENCY and decision.flag == pl.FLAG_URGENT
+    assert "911" in decision.body and "988" not in decision.body
 
 
 def test_an_unsure_classifier_gives_the_answer_a_line_to_call_and_a_review_flag() -> None:

@@ -49,6 +49,7 @@ REAL_PRIOR = 0.075  # a clinic's month: 5-10 % of texts need contact now
 ALARM_P = 0.2
 REVIEW_P = 0.1
 SELF_HARM_P = 0.3  # of an alarm the rules did not make: answered with 988 from here
+EMERGENCY_P = 0.5  # of a symptom alarm the rules did not make: 911 from here, else call now
 COSTS = {"missed emergency": 100.0, "false emergency reply": 10.0, "review flag": 1.0}
 
 
@@ -60,6 +61,7 @@ class Prediction:
     evidence: tuple[str, ...]  # the features that pushed most toward `label`
     p_urgent: float = 0.0  # probability the text needs contact now, at REAL_PRIOR
     p_self_harm: float = 0.0  # of an urgent text: that it is about self-harm
+    p_911: float = 0.0  # of an urgent symptom: that it is a sign of 911 (not a call now)
 
     def score_of(self, label: str) -> float:
         return dict(self.ranking).get(label, -math.inf)
@@ -95,19 +97,26 @@ class Classifier:
         harm = corpus.self_harm_texts()
         harm_y = np.array([ex.text in harm for ex in examples])[urgent]
         self.harm_lr = _logistic(matrix[urgent], harm_y)
+        # Among urgent symptom texts the rules read: a sign of 911 (their tier) or not.
+        signs, calls = corpus.rule_tiers()
+        sign_y = np.array([ex.text in signs for ex in examples])
+        known = sign_y | np.array([ex.text in calls for ex in examples])
+        self.sign_lr = _logistic(matrix[known], sign_y[known])
         # Odds multiplier from the corpus's urgent share to the clinic's.
         share = urgent.mean()
         self._prior_odds = (REAL_PRIOR / (1 - REAL_PRIOR)) / (share / (1 - share))
-        heads = np.vstack([self.urgent_lr.coef_[0], self.harm_lr.coef_[0]]).T
-        bias = np.array([self.urgent_lr.intercept_[0], self.harm_lr.intercept_[0]])
-        # One row per feature: the SVM's label weights, then the two heads (one lookup).
+        lrs = (self.urgent_lr, self.harm_lr, self.sign_lr)
+        heads = np.vstack([lr.coef_[0] for lr in lrs]).T
+        bias = np.array([lr.intercept_[0] for lr in lrs])
+        # One row per feature: the SVM's label weights, then the heads (one lookup).
         self._rows = np.ascontiguousarray(np.hstack([self._weights, heads]))
         self._row_bias = np.concatenate([self._bias, bias])
 
-    def triage(self, z: np.ndarray) -> tuple[float, float]:
-        """(P(urgent) at the real prior, P(self-harm | urgent)) from the heads' logits."""
+    def triage(self, z: np.ndarray) -> tuple[float, float, float]:
+        """(P(urgent) at the real prior, P(self-harm | urgent), P(a sign of 911 | urgent
+        symptom)) from the heads' logits."""
         odds = math.exp(min(z[0], 50.0)) * self._prior_odds
-        return odds / (1 + odds), 1 / (1 + math.exp(-z[1]))
+        return odds / (1 + odds), 1 / (1 + math.exp(-z[1])), 1 / (1 + math.exp(-z[2]))
 
     def _char_columns_uncached(self, word: str) -> tuple[int, ...]:
         vocab = self._char_vocab
@@ -159,7 +168,7 @@ class Classifier:
         pushes = values * rows[:, best]
         strongest = np.argpartition(-pushes, 12)[:12] if len(pushes) > 12 else range(len(idx))
         top = [idx[i] for i in sorted(strongest, key=lambda i: -pushes[i]) if pushes[i] > 0]
-        p_urgent, p_self_harm = self.triage(logits[n:])
+        p_urgent, p_self_harm, p_911 = self.triage(logits[n:])
         return Prediction(
             label=ranking[0][0],
             score=ranking[0][1],
@@ -167,6 +176,7 @@ class Classifier:
             evidence=_readable(self._names[j] for j in top),
             p_urgent=p_urgent,
             p_self_harm=p_self_harm,
+            p_911=p_911,
         )
 
 

@@ -109,6 +109,7 @@ class MonthReport:
         return {
             "emergency": _count(rows, "emergency", lambda s: s.urgent_handled),
             "call_now": _count(rows, "call_now", lambda s: s.urgent_handled),
+            "emergency_911": _count(rows, "emergency", lambda s: s.decision.tier == Tier.EMERGENCY),
             "urgent": (sum(s.urgent_handled for s in urgent), len(urgent)),
             "self_harm": (
                 sum(s.urgent_handled for s in rows if s.text.self_harm),
@@ -177,6 +178,7 @@ def render(report: MonthReport) -> str:
     by_lang = {lang: report.figures(lang) for lang in (None, "en", "es")}
     rows = [
         ("emergency handled", "emergency", _pct, "100 %"),
+        ("  of them given the emergency tier (911/988)", "emergency_911", _pct, ""),
         ("call_now handled", "call_now", _pct, "100 %"),
         ("self-harm given 988", "self_harm", _pct, "100 %"),
         ("opt-outs honoured", "opt_out", _pct, "100 %"),
@@ -194,7 +196,8 @@ def render(report: MonthReport) -> str:
         f"P(urgent) from the logistic head, moved to a {model.REAL_PRIOR:.1%} urgent prior;"
         f" the classifier alone answers as an emergency from {model.ALARM_P}, gives a review"
         f" from {model.REVIEW_P}; an alarm the rules did not make gets 988 from"
-        f" P(self-harm) {model.SELF_HARM_P} (set by hand, leaning to 988). ALARM_P and"
+        f" P(self-harm) {model.SELF_HARM_P} (set by hand, leaning to 988), and 911 rather than"
+        f" a call now from P(911 sign) {model.EMERGENCY_P}. ALARM_P and"
         " REVIEW_P: 5-fold cross-validation on the training files, rules beside the model,"
         " weighted to that prior, the lowest expected cost among the pairs giving at most"
         " 50 review flags per 1,000 ordinary texts (`python bench/triage_cv.py"
@@ -206,10 +209,14 @@ def render(report: MonthReport) -> str:
         "",
         "## Remaining misses",
         "",
-        "| id | lang | kind | tier | why |",
-        "|---|---|---|---|---|",
+        "By id (the texts are in the set; they are not copied here, so that nobody tunes on",
+        "them by reading this report).",
+        "",
+        "| id | lang | kind | tier | why | decided by | tier given |",
+        "|---|---|---|---|---|---|---|",
     ]
     for scored, why in report.misses:
-        t = scored.text
-        lines.append(f"| {t.id} | {t.lang} | {t.kind} | {t.tier} | {why} |")
+        t, d = scored.text, scored.decision
+        row = f"| {t.id} | {t.lang} | {t.kind} | {t.tier} | {why} | {d.why.detector} | {d.tier} |"
+        lines.append(row)
     return "\n".join(lines) + "\n"

@@ -42,7 +42,8 @@ def _model_flag(seen: Prediction, scoped_out: bool) -> safety.RedFlag | None:
     if seen.p_urgent >= model.ALARM_P and not scoped_out:
         if seen.p_self_harm >= model.SELF_HARM_P:
             return safety.RedFlag(safety.SELF_HARM, phrase, Tier.EMERGENCY)
-        return safety.RedFlag(safety.URGENT, phrase, Tier.CALL_NOW)
+        tier = Tier.EMERGENCY if seen.p_911 >= model.EMERGENCY_P else Tier.CALL_NOW
+        return safety.RedFlag(safety.URGENT, phrase, tier)
     if seen.label == "bereavement" and seen.score >= 0:
         return safety.RedFlag(safety.BEREAVEMENT, phrase, Tier.NONE)
     return None
