@@ -163,8 +163,6 @@ def _pct(hit: int, out_of: int) -> str:
 
 def render(report: MonthReport) -> str:
     """The realistic month as Markdown: figures per tier and language, thresholds, misses."""
-    from bot.conversation.understanding import model
-
     lines = [
         "# Triage: the realistic month",
         "",
@@ -172,27 +170,42 @@ def render(report: MonthReport) -> str:
         "frozen, never trained on). Both tiers count as emergency replies; a `review` flag does",
         "not count as handling an emergency.",
         "",
-        "| figure | all | en | es | goal |",
-        "|---|---|---|---|---|",
-    ]
-    by_lang = {lang: report.figures(lang) for lang in (None, "en", "es")}
-    rows = [
-        ("emergency handled", "emergency", _pct, "100 %"),
-        ("  of them given the emergency tier (911/988)", "emergency_911", _pct, ""),
-        ("call_now handled", "call_now", _pct, "100 %"),
-        ("self-harm given 988", "self_harm", _pct, "100 %"),
-        ("opt-outs honoured", "opt_out", _pct, "100 %"),
-        ("false emergency replies (either tier)", "false_emergency", _rate, "<= 10 per 1,000"),
-        ("  of them 911-tier", "false_emergency_tier", _rate, ""),
-        ("review flags on ordinary texts", "review", _rate, "<= 50 per 1,000"),
-    ]
-    for name, key, fmt, goal in rows:
-        cells = " | ".join(fmt(*by_lang[lang][key]) for lang in (None, "en", "es"))
-        lines.append(f"| {name} | {cells} | {goal} |")
-    lines += [
+        *_figures(report),
         "",
         "## How the thresholds were chosen",
         "",
+        *_thresholds(),
+        "",
+        *_month_misses(report),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+_ROWS = (
+    ("emergency handled", "emergency", _pct, "100 %"),
+    ("  of them given the emergency tier (911/988)", "emergency_911", _pct, ""),
+    ("call_now handled", "call_now", _pct, "100 %"),
+    ("self-harm given 988", "self_harm", _pct, "100 %"),
+    ("opt-outs honoured", "opt_out", _pct, "100 %"),
+    ("false emergency replies (either tier)", "false_emergency", _rate, "<= 10 per 1,000"),
+    ("  of them 911-tier", "false_emergency_tier", _rate, ""),
+    ("review flags on ordinary texts", "review", _rate, "<= 50 per 1,000"),
+)
+
+
+def _figures(report: MonthReport) -> list[str]:
+    lines = ["| figure | all | en | es | goal |", "|---|---|---|---|---|"]
+    by_lang = {lang: report.figures(lang) for lang in (None, "en", "es")}
+    for name, key, fmt, goal in _ROWS:
+        cells = " | ".join(fmt(*by_lang[lang][key]) for lang in (None, "en", "es"))
+        lines.append(f"| {name} | {cells} | {goal} |")
+    return lines
+
+
+def _thresholds() -> list[str]:
+    from bot.conversation.understanding import model
+
+    return [
         f"P(urgent) from the logistic head, moved to a {model.REAL_PRIOR:.1%} urgent prior;"
         f" the classifier alone answers as an emergency from {model.ALARM_P}, gives a review"
         f" from {model.REVIEW_P}; an alarm the rules did not make gets 988 from"
@@ -206,7 +219,11 @@ def render(report: MonthReport) -> str:
         "",
         *(f"- {name}: {cost:g}" for name, cost in model.COSTS.items()),
         "- an emergency that only gets a review flag: 30",
-        "",
+    ]
+
+
+def _month_misses(report: MonthReport) -> list[str]:
+    lines = [
         "## Remaining misses",
         "",
         "By id (the texts are in the set; they are not copied here, so that nobody tunes on",
@@ -219,4 +236,4 @@ def render(report: MonthReport) -> str:
         t, d = scored.text, scored.decision
         row = f"| {t.id} | {t.lang} | {t.kind} | {t.tier} | {why} | {d.why.detector} | {d.tier} |"
         lines.append(row)
-    return "\n".join(lines) + "\n"
+    return lines
