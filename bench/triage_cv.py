@@ -25,9 +25,6 @@ sys.path.insert(0, str(ROOT))
 
 from bot.conversation.understanding import corpus, model  # noqa: E402
 
-# An urgent text that only gets a review flag: seen within hours, not handled now.
-REVIEWED_EMERGENCY_COST = 30.0
-
 
 def out_of_fold(examples: list) -> np.ndarray:
     labels = np.array([ex.label for ex in examples])
@@ -44,7 +41,11 @@ def cost(p: np.ndarray, urgent: np.ndarray, w: np.ndarray, alarm: float, review:
     alarmed, reviewed = p >= alarm, (p >= review) & (p < alarm)
     per_text = np.where(
         urgent,
-        np.where(alarmed, 0.0, np.where(reviewed, REVIEWED_EMERGENCY_COST, c["missed emergency"])),
+        np.where(
+            alarmed,
+            0.0,
+            np.where(reviewed, c["an emergency that only gets a review flag"], c["missed emergency"]),
+        ),
         np.where(alarmed, c["false emergency reply"], np.where(reviewed, c["review flag"], 0.0)),
     )
     return float((per_text * w).sum() / w.sum() * 1000)

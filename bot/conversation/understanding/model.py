@@ -50,7 +50,12 @@ ALARM_P = 0.2
 REVIEW_P = 0.1
 SELF_HARM_P = 0.3  # of an alarm the rules did not make: answered with 988 from here
 EMERGENCY_P = 0.5  # of a symptom alarm the rules did not make: 911 from here, else call now
-COSTS = {"missed emergency": 100.0, "false emergency reply": 10.0, "review flag": 1.0}
+COSTS = {
+    "missed emergency": 100.0,
+    "an emergency that only gets a review flag": 30.0,  # seen within hours, not now
+    "false emergency reply": 10.0,
+    "review flag": 1.0,
+}
 
 
 @dataclass(frozen=True)

@@ -218,7 +218,6 @@ def _thresholds() -> list[str]:
         " reviews per 1,000 ordinary texts). Costs:",
         "",
         *(f"- {name}: {cost:g}" for name, cost in model.COSTS.items()),
-        "- an emergency that only gets a review flag: 30",
     ]
 
 

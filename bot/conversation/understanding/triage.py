@@ -11,11 +11,16 @@ self-harm head says so, else a call to the care team now.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from bot.conversation import safety
 from bot.conversation.understanding import model
 from bot.conversation.understanding.model import Classifier, Prediction
 from bot.patients.status import Tier
 from bot.sms.segments import segment_info
+
+if TYPE_CHECKING:  # the pipeline imports this module
+    from bot.conversation.pipeline import Decision
 
 MAX_SEGMENTS = 2
 # Replies that are not answers: no review line is added to them (a check-in answer is
@@ -56,7 +61,7 @@ def reply_key(flag: safety.RedFlag) -> str:
     return "urgent" if flag.tier == Tier.EMERGENCY else "call_now"
 
 
-def review_body(text: str, classifier: Classifier, decision, line: str) -> str | None:
+def review_body(text: str, classifier: Classifier, decision: Decision, line: str) -> str | None:
     """The answer with the review line, when the classifier is unsure; else None."""
     if decision.flag or decision.body is None or decision.topic in _NOT_ANSWERS:
         return None
