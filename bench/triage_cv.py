@@ -39,13 +39,11 @@ def out_of_fold(examples: list) -> np.ndarray:
 def cost(p: np.ndarray, urgent: np.ndarray, w: np.ndarray, alarm: float, review: float) -> float:
     c = model.COSTS
     alarmed, reviewed = p >= alarm, (p >= review) & (p < alarm)
+    reviewed_cost = c["an emergency that only gets a review flag"]
+    missed = np.where(reviewed, reviewed_cost, c["missed emergency"])
     per_text = np.where(
         urgent,
-        np.where(
-            alarmed,
-            0.0,
-            np.where(reviewed, c["an emergency that only gets a review flag"], c["missed emergency"]),
-        ),
+        np.where(alarmed, 0.0, missed),
         np.where(alarmed, c["false emergency reply"], np.where(reviewed, c["review flag"], 0.0)),
     )
     return float((per_text * w).sum() / w.sum() * 1000)
