@@ -20,6 +20,19 @@ def test_reply_json_reports_topic_body_segments_and_encoding(runner) -> None:
     assert "flu" in data["body"]
 
 
+def test_reply_json_shows_the_tier(runner) -> None:
+    tiers = {}
+    for text in ("my lips are swelling", "fever of 101.5", "side efects"):
+        result = runner.invoke(args=["reply", "--json", text])
+        assert result.exit_code == 0, result.output
+        tiers[text] = json.loads(result.output)["tier"]
+    assert tiers == {
+        "my lips are swelling": "emergency",
+        "fever of 101.5": "call_now",
+        "side efects": "none",
+    }
+
+
 def test_reply_uses_the_senders_state_and_records_nothing(app, runner) -> None:
     with app.app_context():
         db.session.add(Patient(phone="+16145550177", status="stopped"))

@@ -180,14 +180,63 @@ def test_menu_says_not_for_emergencies(phone: Phone) -> None:
     assert "911" in phone.text("MENU")
 
 
-def test_stopped_patient_in_danger_is_silent_but_flagged_for_staff(app, phone: Phone) -> None:
+def test_stopped_patient_in_danger_gets_the_safety_reply_and_a_call_flag(app, phone: Phone) -> None:
     from bot.models import Message
 
     _patient(app, status="stopped")
-    assert phone.text("I can't breathe") is None
+    assert "911" in phone.text("I can't breathe")
     with app.app_context():
         flagged = db.session.scalars(select(Message).where(Message.flag.is_not(None))).all()
-    assert [m.flag for m in flagged] == ["urgent"]
+    assert [m.flag for m in flagged] == ["call_opted_out"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "stop. who is this",
+        "\U0001f6d1",
+        "Wrong #",
+        "Lose my number",
+        "Never text me again",
+        "quit texting me",
+        "she asked me to shut these off",
+        "No me vuelvan a escribir",
+        "my mom does not want these texts anymore",
+        "mi mama ya no quiere los mensajes",
+    ],
+)
+def test_opt_outs_as_people_write_them(text: str) -> None:
+    from bot.conversation.compliance import classify
+
+    assert classify(text) == "stop"
+
+
+@pytest.mark.parametrize(
+    "text", ["I dont want the reminders to stop", "stop by the pharmacy", "how do I stop the itch"]
+)
+def test_not_opt_outs(text: str) -> None:
+    from bot.conversation.compliance import classify
+
+    assert classify(text) is None
+
+
+def test_twilio_opt_out_type_decides_when_sent() -> None:
+    from bot.conversation.compliance import with_opt_out_type
+
+    assert with_opt_out_type(None, "STOP") == "stop"
+    assert with_opt_out_type("stop", "HELP") == "help"
+    assert with_opt_out_type("stop", None) == "stop"
+    assert with_opt_out_type(None, "something new") is None
+
+
+def test_stop_with_an_emergency_opts_out_and_answers_it() -> None:
+    from bot.conversation.pipeline import Context, Pipeline
+    from content import load_content
+
+    pl = Pipeline(load_content(), "NextSteps", "614-555-0100")
+    decision = pl.decide("STOP. crushing chest pain right now", Context(status="active"))
+    assert decision.consent == "opt_out" and decision.topic == "urgent"
+    assert "911" in decision.body and "988" not in decision.body
 
 
 def test_stop_is_never_lost_even_inside_a_reply_loop(app, phone: Phone) -> None:

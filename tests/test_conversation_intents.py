@@ -9,9 +9,12 @@ from sqlalchemy import select
 
 from bot.conversation import pipeline as pl
 from bot.conversation.pipeline import Context, Pipeline
+from bot.conversation.understanding import model
 from bot.conversation.understanding.model import Prediction
 from bot.extensions import db
 from bot.models import Message, Patient
+from bot.patients.status import Flag, Tier
+from bot.sms.segments import segment_info
 from content import load_content
 from tests.conftest import Phone
 
@@ -162,33 +165,69 @@ def test_hard_negatives(pipeline: Pipeline, text: str, not_topic: str) -> None:
 class _Fixed:
     """A classifier that always says the same thing: each detector is tested alone."""
 
-    def __init__(self, label: str, score: float, urgent: float = -1.0) -> None:
-        ranking = {label: score, "urgent": max(urgent, score if label == "urgent" else urgent)}
+    def __init__(
+        self,
+        label: str,
+        score: float,
+        p_urgent: float | None = None,
+        p_self_harm: float = 0.0,
+        p_911: float = 0.0,
+    ) -> None:
+        ranking = {label: score, "urgent": score if label == "urgent" else -1.0}
         ranking.update({t: -1.5 for t in ("trials", "hospice", "scans") if t != label})
+        p = (0.99 if label == "urgent" else 0.0) if p_urgent is None else p_urgent
         self.prediction = Prediction(
-            label, score, tuple(sorted(ranking.items(), key=lambda kv: -kv[1])), ("word",)
+            label,
+            score,
+            tuple(sorted(ranking.items(), key=lambda kv: -kv[1])),
+            ("word",),
+            p_urgent=p,
+            p_self_harm=p_self_harm,
+            p_911=p_911,
         )
 
     def predict(self, text: str) -> Prediction:
         return self.prediction
 
 
-def _with(label: str, score: float, urgent: float = -1.0) -> Pipeline:
+def _with(label: str, score: float, **p: float) -> Pipeline:
     return Pipeline(
-        load_content(), "NextSteps", "614-555-0100", classifier=_Fixed(label, score, urgent)
+        load_content(), "NextSteps", "614-555-0100", classifier=_Fixed(label, score, **p)
     )
 
 
-def test_the_classifier_alone_raises_an_alarm_naming_911_and_988() -> None:
+def test_the_classifier_alone_asks_for_a_call_now_without_988() -> None:
     decision = _with("urgent", 0.4).decide("something the rules do not know", ACTIVE)
     assert decision.topic == "urgent" and decision.flag == pl.FLAG_URGENT
-    assert "911" in decision.body and "988" in decision.body
+    assert decision.tier == Tier.CALL_NOW and "614-555-0100" in decision.body
+    assert "988" not in decision.body
     assert decision.why.detector == "classifier"
 
 
-def test_a_near_miss_for_urgent_still_alarms() -> None:
-    decision = _with("coping", 0.1, urgent=pl.URGENT_MIN + 0.01).decide("hmm", ACTIVE)
-    assert decision.topic == "urgent"
+def test_the_classifier_alone_gives_988_when_it_reads_self_harm() -> None:
+    decision = _with("urgent", 0.4, p_self_harm=0.9).decide("nothing the rules know", ACTIVE)
+    assert decision.tier == Tier.EMERGENCY and decision.flag == pl.FLAG_SELF_HARM
+    assert "988" in decision.body
+
+
+def test_the_classifier_alone_says_911_for_what_reads_as_a_sign_of_emergency() -> None:
+    decision = _with("urgent", 0.4, p_911=0.9).decide("nothing the rules know", ACTIVE)
+    assert decision.tier == Tier.EMERGENCY and decision.flag == pl.FLAG_URGENT
+    assert "911" in decision.body and "988" not in decision.body
+
+
+def test_an_unsure_classifier_gives_the_answer_a_line_to_call_and_a_review_flag() -> None:
+    p = (model.REVIEW_P + model.ALARM_P) / 2
+    decision = _with("trials", 0.5, p_urgent=p).decide("hmm", ACTIVE)
+    assert decision.topic == "trials" and decision.flag == Flag.REVIEW
+    assert decision.tier == Tier.REVIEW and "new or getting worse" in decision.body
+    assert segment_info(decision.body).segments <= 2
+
+
+def test_a_scoped_out_rule_turns_a_classifier_alarm_into_a_review() -> None:
+    decision = _with("urgent", 0.4).decide("my dog had a seizure", ACTIVE)
+    assert decision.topic != "urgent" and decision.tier != Tier.EMERGENCY
+    assert decision.flag is not None  # a person still reads it (unanswered here)
 
 
 def test_the_rules_alone_raise_an_alarm() -> None:
@@ -225,9 +264,15 @@ def test_the_classifier_alarm_outranks_a_death_the_rules_saw() -> None:
     assert decision.topic == "urgent"
 
 
-def test_a_stopped_number_gets_silence_even_for_a_classifier_alarm() -> None:
+def test_a_stopped_number_still_gets_the_safety_reply_and_staff_are_asked_to_call() -> None:
     decision = _with("urgent", 0.4).decide("hmm", Context(status="stopped"))
-    assert decision.body is None and decision.flag == pl.FLAG_URGENT
+    assert decision.topic == "urgent" and "614-555-0100" in decision.body
+    assert decision.flag == Flag.CALL_OPTED_OUT
+
+
+def test_a_stopped_number_gets_silence_for_anything_else() -> None:
+    decision = _with("trials", 0.9).decide("hmm", Context(status="stopped"))
+    assert decision.body is None and decision.flag is None
 
 
 def test_classifier_yes_confirms_a_pending_enrollment() -> None:
@@ -249,3 +294,16 @@ def test_explain_says_which_detector_and_words(runner) -> None:
     assert why["detector"] == "red-flag rule" and why["words"]
     plain = runner.invoke(args=["reply", "--explain", "clinical trials near me"]).output
     assert "why: classifier:" in plain
+
+
+def test_every_answer_with_the_review_line_stays_gsm7_within_two_segments() -> None:
+    from bot.conversation.understanding.triage import fit
+
+    content = load_content()
+    for lang in ("en", "es"):
+        local = content.in_language(lang)
+        line = local.replies["review_line"].format(clinic_phone="614-555-0100", program="x")
+        for topic in local.topics.values():
+            info = segment_info(fit(topic.body, line))
+            assert info.encoding == "GSM-7" and info.segments <= 2, (lang, topic)
+            assert fit(topic.body, line).endswith(line)

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from bot.conversation.safety import BEREAVEMENT, SELF_HARM, URGENT, red_flag
 from bot.extensions import db
 from bot.models import Message
+from bot.patients.status import Tier
 from tests.conftest import Phone
 
 URGENT_TEXTS = [
@@ -137,26 +138,71 @@ def test_bereavement_from_a_stopped_number_is_silent_but_flagged(app, phone) -> 
     assert msg.flag == "bereavement" and msg.topic == "silenced"
 
 
-def test_the_rule_shortcut_never_changes_an_answer() -> None:
+def test_the_rule_shortcut_never_changes_an_answer(monkeypatch) -> None:
     """Rules are skipped when the text lacks the words they need; over every corpus text,
     the answer is the same as running every rule."""
-    import re
-
     from bot.conversation import safety
-    from bot.conversation.text import negated, normalize
     from bot.conversation.understanding import corpus
 
-    def every_rule(text: str) -> safety.RedFlag | None:
-        norm = normalize(text)
-        for family in (SELF_HARM, URGENT, BEREAVEMENT):
-            for pattern, _ in safety._COMPILED[family]:
-                for match in re.finditer(pattern, norm):
-                    if negated(norm, match.start()) or safety._over(norm, *match.span(), family):
-                        continue
-                    return safety.RedFlag(family, match.group(0))
-        return None
-
     texts = [ex.text for ex in corpus.training_examples() + corpus.heldout_examples()]
-    assert [red_flag(t) for t in texts] == [every_rule(t) for t in texts]
+    fast = [red_flag(t) for t in texts]
     shortcuts = [anchors for rules in safety._COMPILED.values() for _, anchors in rules]
     assert sum(a is not None for a in shortcuts) > len(shortcuts) / 2
+    every_rule = {f: [(p, None) for p, _ in rules] for f, rules in safety._COMPILED.items()}
+    monkeypatch.setattr(safety, "_COMPILED", every_rule)
+    assert [red_flag(t) for t in texts] == fast
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "had a fever of 101 last week, fine now",
+        "my dog had a seizure last night",
+        "that game nearly gave me a heart attack",
+        "my friend's husband had a heart attack",
+        "my phone just died",
+        "what if I get a fever of 101?",
+        "dead tired after the drive",
+        "a faint rash on my arm",
+        "Merry Christmas! the party was to die for, killed it",
+        "the diarrhea stopped yesterday, 6 times a day before that",
+    ],
+)
+def test_red_flags_out_of_scope_do_not_count(text: str) -> None:
+    assert red_flag(text) is None, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my dog had a seizure but I can't breathe",
+        "my mom can't breathe",
+        "cough worse than last week and now I'm wheezing",
+        "my husband has a temp of 101.5, he finished his infusion 2 weeks ago",
+        "Happy Thanksgiving. My chest hurts since this morning",
+    ],
+)
+def test_red_flags_in_scope_still_count(text: str) -> None:
+    flag = red_flag(text)
+    assert flag is not None and flag.family == URGENT, text
+
+
+def test_tiers_911_signs_are_emergencies_the_rest_call_now() -> None:
+    assert red_flag("my lips are swelling").tier == Tier.EMERGENCY
+    assert red_flag("fever of 101.3").tier == Tier.CALL_NOW
+    assert red_flag("diarrea 8 veces hoy").tier == Tier.CALL_NOW
+    # A 911 sign that has passed still means calling the care team now.
+    assert red_flag("I fainted in the kitchen, fine now").tier == Tier.CALL_NOW
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["unsubscribe me from life", "opt me out of everything", "quiero darme de baja de la vida"],
+)
+def test_an_opt_out_from_life_is_self_harm(text: str) -> None:
+    assert red_flag(text).family == SELF_HARM
+
+
+def test_self_harm_is_only_scoped_out_as_a_fixed_figure() -> None:
+    assert red_flag("my dad said after the PET scan he'll shoot himself, he has guns")
+    assert red_flag("I need a glue gun for the kids' project") is None

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from bot.conversation.pipeline import Pipeline
-from bot.conversation.understanding import corpus, evaluate
+from bot.conversation.understanding import corpus, evaluate, realistic
 from bot.conversation.understanding.model import default_classifier
 from content import load_content
 
@@ -64,22 +64,46 @@ def test_a_malformed_corpus_line_names_file_and_line(tmp_path: Path) -> None:
 # --- the held-out bar (CI fails below it) --------------------------------------------
 
 
-def test_heldout_stop_and_urgent_recall_is_complete(heldout_report: evaluate.Report) -> None:
-    missed = [
-        (o.example.source, o.example.text, o.routed)
-        for o in heldout_report.misses
-        if o.example.label in evaluate.SAFETY_LABELS
-    ]
-    assert missed == []
+def test_heldout_stop_recall_is_complete_and_urgent_at_its_gate(
+    heldout_report: evaluate.Report,
+) -> None:
+    # Issue 23 traded a little held-out urgent recall (100 % -> 96 %) for a clinic's real
+    # false-alarm rate; the gate holds what was reached (see EVALUATION.md).
+    assert heldout_report.recall("stop") == 1.0
+    assert heldout_report.recall("urgent") >= evaluate.MIN_HELDOUT_URGENT_RECALL
 
 
 def test_heldout_routes_at_least_95_percent_right(heldout_report: evaluate.Report) -> None:
     assert heldout_report.accuracy >= evaluate.MIN_ACCURACY
 
 
-def test_evaluation_md_is_the_generated_report(heldout_report: evaluate.Report) -> None:
+@pytest.fixture(scope="module")
+def month_report(pipeline: Pipeline) -> realistic.MonthReport:
+    return realistic.evaluate_month(pipeline)
+
+
+def test_realistic_month_meets_its_gates(month_report: realistic.MonthReport) -> None:
+    f = month_report.figures()
+    assert f["urgent"][0] / f["urgent"][1] >= realistic.MIN_EMERGENCY_RECALL
+    assert f["self_harm"][0] == f["self_harm"][1]
+    assert f["opt_out"][0] / f["opt_out"][1] >= realistic.MIN_OPT_OUT_RECALL
+    assert f["false_emergency"][0] / f["false_emergency"][1] <= realistic.MAX_FALSE_EMERGENCY
+    assert f["review"][0] / f["review"][1] <= realistic.MAX_REVIEW
+
+
+def test_the_answers_block_is_kept_as_it_is() -> None:
+    block = "<!-- answers:begin -->\nby another report\n<!-- answers:end -->"
+    assert realistic.answers_block("x\n" + block + "\ny") == block + "\n"
+    assert realistic.answers_block("no block") == ""
+
+
+def test_evaluation_md_is_the_generated_report(
+    heldout_report: evaluate.Report, month_report: realistic.MonthReport
+) -> None:
+    from bot.cli.corpus import document
+
     committed = (ROOT / "EVALUATION.md").read_text(encoding="utf-8")
-    assert committed == evaluate.render(heldout_report), (
+    assert committed == document(heldout_report, month_report, committed), (
         "EVALUATION.md is stale: run `flask --app bot corpus evaluate --write EVALUATION.md`"
     )
 

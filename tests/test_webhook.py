@@ -285,3 +285,22 @@ def test_another_accounts_text_is_400_and_stores_nothing(app, phone: Phone) -> N
     assert resp.status_code == 400 and b"AccountSid" in resp.data
     with app.app_context():
         assert db.session.scalars(select(Message)).all() == []
+
+
+def test_twilio_opt_out_type_decides_whether_a_text_is_an_opt_out(app, phone: Phone) -> None:
+    """Advanced Opt-Out: Twilio's OptOutType (STOP, START, HELP) decides, even for words
+    our rules would not read as an opt-out; an emergency in the text is still answered."""
+    from bot.models import ConsentEvent
+
+    form = {
+        **inbound_form("please leave us be, my chest hurts", phone.number),
+        "OptOutType": "STOP",
+    }
+    reply = reply_of(phone.post(form).data)
+    assert "911" in reply
+    form = {**inbound_form("stop. who is this", phone.number), "OptOutType": "HELP"}
+    assert reply_of(phone.post(form).data) is None  # help for a stopped number: silence
+    with app.app_context():
+        kinds = db.session.scalars(select(ConsentEvent.event)).all()
+        flags = db.session.scalars(select(Message.flag).where(Message.flag.is_not(None))).all()
+    assert kinds == ["opt_out"] and flags == ["urgent"]

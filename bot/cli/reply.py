@@ -29,6 +29,7 @@ def reply_command(from_: str, as_json: bool, explain: bool, text: str) -> None:
             "segments": info.segments,
             "encoding": info.encoding,
             "lang": decision.language,
+            "tier": decision.tier,
         }
         if explain:
             out["why"] = decision.why.as_dict()

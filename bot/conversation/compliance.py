@@ -37,6 +37,8 @@ _FILLER = re.compile(
 )
 
 _US = r"(me|us|this (number|phone)|my (number|phone))"
+# Someone asking for the patient: "she asked me to shut these off", "take my mom off".
+_THEM = r"(her|him|them|my (mom|mother|dad|father|husband|wife|son|daughter|wife's|husband's))"
 _OPT_OUT_EN = re.compile(
     r"|".join(
         [
@@ -49,7 +51,21 @@ _OPT_OUT_EN = re.compile(
             r"\bleave me alone\b",
             r"\b(stop|end|cancel)\s+(all\s+)?(the\s+|these\s+|your\s+)?(texts|messages|reminde"
             r"rs|txts)\b",
-            r"\bwrong number\b",
+            r"\bwrong (number|num|person|phone)\b",
+            r"\b(lose|delete|forget|erase) (my|this|our) (number|phone|#)\b",
+            r"\b(never|dont|don't|do not) (text|message|contact|txt|send) (me|us|\w+ here) (again|"
+            r"anymore|ever)\b",
+            r"\b(quit|stop|cease) (texting|messaging|txting|bothering|contacting)\b",
+            r"\b(shut|turn|switch|cut) (these|this|them|it|the texts|the messages) off\b",
+            r"\b(shut|turn|switch|cut) off (these|this|the|your|all) ?"
+            r"(texts|messages|reminders)?\b",
+            rf"\b(remove|unsubscribe|take) {_THEM}( off)?\b(?! (to|for|at|from the))",
+            rf"\b(stop|cancel|end) ({_THEM}|her|his) (texts|messages|reminders)\b",
+            r"\b(don'?t|do not|doesn'?t|does not|no longer) want (these|your|any more|anymore|"
+            r"the|any|them|those) ?(texts|messages|reminders|txts)\b(?! to (stop|end))",
+            r"\btake me off\b|\bunsubscribe\b",
+            r"\b(she|he|they|mom|dad|my \w+) (wants|asked|asks|told) (me |us )?(you )?to "
+            r"(stop|cancel|end|turn off|shut off)\b",
         ]
     )
 )
@@ -67,7 +83,15 @@ _OPT_OUT_ES = re.compile(
             r"u|esta) "
             r"lista|mi numero)\b",
             r"\b(darme|dar|denme|deme|me doy) de baja\b",
-            r"\bnumero equivocado\b",
+            r"\bnumero equivocado\b|\bse equivoc\w* de numero\b",
+            r"\bno (me )?(vuelvan|vuelva|vuelvas) a (escribir|mandar|textear|enviar)\b",
+            r"\bya no (quiero|quiere|deseo|desea) (estos|sus|los|mas|recibir) ?(mensajes|textos)\b",
+            r"\b(quitenme|sacame|sacarme|borrenme|eliminenme|quitenla|quitenlo)\b",
+            r"\b(ella|el|mi \w+) (no quiere|ya no quiere) (los |estos |sus |mas )?"
+            r"(mensajes|textos)\b",
+            r"\b(borren|borre|pierdan|olviden) (mi|este) numero\b",
+            r"\b(ya no|no) (le |me )?(escriban|manden|envien) (mas|a ella|a el)\b",
+            r"\b(apaguen|apague|quiten|cancelen) (los|estos|sus) (mensajes|textos)\b",
         ]
     )
 )
@@ -78,14 +102,35 @@ def _command(text: str) -> str:
     return " ".join(_FILLER.sub(" ", normalize(text)).split())
 
 
+# Twilio Advanced Opt-Out's OptOutType form field: when Twilio sends it, it decides.
+_OPT_OUT_TYPES = {"STOP": "stop", "START": "start", "HELP": "help"}
+
+
+def with_opt_out_type(kind: str | None, opt_out_type: str | None) -> str | None:
+    """The command, as Twilio's Advanced Opt-Out classified the text when it did
+    (STOP, START, HELP); else what our own rules read."""
+    return _OPT_OUT_TYPES.get((opt_out_type or "").strip().upper(), kind)
+
+
 def classify(text: str) -> str | None:
     """'stop', 'start', 'yes', 'help' or None. The single place these rules live."""
     found = read(text)
     return found[0] if found else None
 
 
+# Written before any words: a stop sign, a STOP that opens the text ("stop. who is
+# this"), a wrong number written with # ("Wrong #").
+_STOP_SIGN = "\U0001f6d1"
+_LEADING_STOP = re.compile(
+    r"^\s*(stop|alto|basta|unsubscribe)\s*[.!,:;?\n]|wrong\s*#", re.IGNORECASE
+)
+
+
 def read(text: str) -> tuple[str, str] | None:
     """(command, language it was written in), or None."""
+    if _STOP_SIGN in text or _LEADING_STOP.search(text):
+        spanish = text.strip().lower().startswith(("alto", "basta"))
+        return "stop", "es" if spanish else "en"
     command = _command(text)
     for kind, by_language in WORDS.items():
         for language, words in by_language.items():

@@ -171,12 +171,16 @@ def _when(scan: Scan, patient: Patient) -> When:
 
 
 def decide_for(
-    phone: str, body: str, patient: Patient | None, history: list[HistoryRow] | None = None
+    phone: str,
+    body: str,
+    patient: Patient | None,
+    history: list[HistoryRow] | None = None,
+    opt_out_type: str | None = None,
 ) -> Decision:
     """The pipeline's decision for this text from this number. The next scan is read only
     for a text that asks about it (a query and a date formatted for every text, before)."""
     pipeline = get_pipeline()
-    ctx = load_context(phone, patient, history)
+    ctx = replace(load_context(phone, patient, history), opt_out_type=opt_out_type)
     decision = pipeline.decide(body, ctx)
     if decision.topic == "next_scan" and patient is not None:
         decision = pipeline.decide(body, replace(ctx, next_scan=_next_scan(patient)))
@@ -291,7 +295,13 @@ def answer_from_memory(body: str) -> str | None:
     return get_pipeline().decide(body, Context()).body
 
 
-def handle_inbound(phone: str, body: str, sid: str, replayed: Replayed | None = None) -> str | None:
+def handle_inbound(
+    phone: str,
+    body: str,
+    sid: str,
+    replayed: Replayed | None = None,
+    opt_out_type: str | None = None,
+) -> str | None:
     """Record the text once and return the reply to send (None: send nothing).
 
     A retried webhook (same MessageSid) gets the reply stored the first time. The unique
@@ -303,7 +313,7 @@ def handle_inbound(phone: str, body: str, sid: str, replayed: Replayed | None = 
     arrived = replayed.at if replayed else utcnow()
     for attempt in range(1, RACE_ATTEMPTS + 1):
         try:
-            return _handle_once(phone, body, sid, replayed, arrived)
+            return _handle_once(phone, body, sid, replayed, arrived, opt_out_type)
         except OperationalError as exc:
             if _sqlstate(exc) not in _TRANSIENT:
                 raise  # the database is down: the webhook answers from memory and spools
@@ -320,12 +330,17 @@ def handle_inbound(phone: str, body: str, sid: str, replayed: Replayed | None = 
 
 
 def _handle_once(
-    phone: str, body: str, sid: str, replayed: Replayed | None, arrived: datetime
+    phone: str,
+    body: str,
+    sid: str,
+    replayed: Replayed | None,
+    arrived: datetime,
+    opt_out_type: str | None,
 ) -> str | None:
     reading_first()  # no transaction while reading and deciding (no lock on SQLite)
     patient = db.session.scalars(_PATIENT, {"phone": phone}).first()
     history = _history(phone)
-    decision = decide_for(phone, body, patient, history)
+    decision = decide_for(phone, body, patient, history, opt_out_type)
     reply, muted = _reply_unless_looping(decision, phone, history, body, replayed)
     row = _inbound_row(phone, body, patient, decision, muted, replayed)
     if row["flag"] is None and answers_staff(history, arrived):

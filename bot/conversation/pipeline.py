@@ -20,24 +20,22 @@ from bot.checkins.grading import Escalation, read_answer
 from bot.conversation import compliance, language, safety
 from bot.conversation.matching import Matcher
 from bot.conversation.text import normalize, words
+from bot.conversation.understanding import triage
 from bot.conversation.understanding.features import emoji_tokens
 from bot.conversation.understanding.model import Classifier, Prediction, default_classifier
 from bot.models import ACTIVE, PENDING, STOPPED
-from bot.patients.status import ConsentKind, ScanReplyKind
+from bot.patients.status import ConsentKind, Flag, ScanReplyKind, Tier
 from bot.timeutil import When
 from content import DEFAULT_LANGUAGE, LANGUAGES, Content
 from content.checkins import CheckinContent
 
-# Flags shown in the staff inbox.
-FLAG_URGENT, FLAG_SELF_HARM, FLAG_UNANSWERED = "urgent", "self_harm", "unanswered"
-FLAG_BEREAVEMENT, FLAG_PROGNOSIS = "bereavement", "prognosis"
-# A check-in answer to look at today (grade 2, worse two weeks running, words in "anything
-# else"), and a patient's R after a reminder (a staff task: call to find a new time).
-FLAG_CHECKIN, FLAG_RESCHEDULE = "checkin", "reschedule"
+# Flags shown in the staff inbox (bot.patients.status.Flag is their one home).
+FLAG_URGENT, FLAG_SELF_HARM, FLAG_UNANSWERED = Flag.URGENT, Flag.SELF_HARM, Flag.UNANSWERED
+FLAG_BEREAVEMENT, FLAG_PROGNOSIS = Flag.BEREAVEMENT, Flag.PROGNOSIS
+FLAG_CHECKIN, FLAG_RESCHEDULE = Flag.CHECKIN, Flag.RESCHEDULE
 
-# Decision values of the linear classifier (0 is its own boundary). Urgent and stop are
-# read on the cautious side: missing an emergency is far worse than a false alarm.
-URGENT_MIN = -0.2
+# Decision values of the linear classifier (0 is its own boundary); whether a text is
+# urgent is the triage model's call (understanding/triage.py).
 STOP_MIN = 0.0
 ANSWER_MIN = -0.35
 SUGGESTIONS = 3
@@ -58,6 +56,7 @@ class Context:
     checkin: checkin.OpenCheckin | None = None  # a check-in waiting for an answer
     # Our last text was a reminder, recently: a bare C or R answers it.
     reminder: AwaitingReply | None = None
+    opt_out_type: str | None = None  # Twilio Advanced Opt-Out's OptOutType, when sent
 
 
 @dataclass(frozen=True)
@@ -95,6 +94,7 @@ class Decision:
     checkin: checkin.Turn | None = None  # what this text does to a check-in
     # C or R after a reminder: what the patient said, and which reminder it answers.
     scan_reply: tuple[ScanReplyKind, AwaitingReply] | None = None
+    tier: Tier = Tier.NONE  # emergency / call_now (topic urgent), review, none
 
 
 @dataclass
@@ -130,6 +130,7 @@ class Pipeline:
         detected, switch_to = language.detect(text), language.switch(text)
         reply_in = switch_to or _reply_language(ctx.language, said, hit, detected)
         decision = self._decide(text, replace(ctx, language=reply_in), said, hit, switch_to)
+        decision = self._review(text, decision, reply_in)
         long_enough = len(normalize(text).split()) >= language.MIN_WORDS_TO_REMEMBER
         remember = switch_to or (detected if long_enough else None)
         changed = remember if remember and remember != ctx.language else None
@@ -153,8 +154,8 @@ class Pipeline:
         # A bare answer to a check-in question ("3", "none", "better") is outside what the
         # classifier learnt from: only the rules read it for STOP and red flags.
         plain = self._plain_answer(text, ctx)
-        flag = _worst(safety.red_flag(text), None if plain else _model_flag(seen))
-        kind = said[0] if said else None
+        flag = triage.assess(text, None if plain else seen)
+        kind = compliance.with_opt_out_type(said[0] if said else None, ctx.opt_out_type)
         # An active patient's YES answers our question or reminder (C); a pending one's is
         # the opt-in, always.
         yes = kind == "yes" and ctx.status == ACTIVE and bool(ctx.checkin or ctx.reminder)
@@ -164,10 +165,11 @@ class Pipeline:
         if decision:
             return decision
         if ctx.status == STOPPED:
-            # Opted out: silence. A red flag is still put in front of staff, who may call.
-            alarm = flag and flag.family != safety.BEREAVEMENT
-            topic = "urgent" if alarm else "silenced"
-            return Decision(topic, None, flag=_flag_for(flag), why=_why(flag))
+            # Opted out: silence, except an emergency: its safety reply answers the patient's
+            # own text (the carrier may block it), and staff are asked to call.
+            if flag and flag.family != safety.BEREAVEMENT:
+                return replace(self._alarm(flag, ctx), flag=Flag.CALL_OPTED_OUT)
+            return Decision("silenced", None, flag=_flag_for(flag), why=_why(flag))
         if flag:
             return self._alarm_in_checkin(self._alarm(flag, ctx), ctx)
         decision = self._reminder_reply(text, ctx, yes) or self._checkin(text, ctx)
@@ -230,13 +232,8 @@ class Pipeline:
             body = self.render("bereavement_stop", ctx.language)
             return Decision("bereavement", body, flag=FLAG_BEREAVEMENT, why=why, **change)
         if flag:
-            return Decision(
-                "urgent",
-                self._alarm(flag, ctx).body,
-                flag=_flag_for(flag),
-                why=_why(flag),
-                **change,
-            )
+            alarm = self._alarm(flag, ctx)
+            return replace(alarm, why=_why(flag), **change)
         # One confirmation only: a second STOP from a stopped number gets silence.
         body = None if ctx.status == STOPPED else self.render("stop", ctx.language)
         return Decision("stop", body, why=why, **change)
@@ -251,18 +248,25 @@ class Pipeline:
                 detail=flag.phrase,
                 why=_why(flag),
             )
-        key = {safety.SELF_HARM: "urgent_self_harm", MODEL_URGENT: "urgent_either"}.get(
-            flag.family, "urgent"
-        )
+        key = triage.reply_key(flag)
         return Decision(
             "urgent",
             self.render(key, ctx.language),
             flag=_flag_for(flag),
             detail=flag.phrase,
             why=_why(flag),
+            tier=flag.tier,
         )
 
     # -- check-ins and answers to reminders (after compliance and red flags) ------------
+
+    def _review(self, text: str, decision: Decision, lang: str) -> Decision:
+        """The models are unsure: the normal answer, one line to call, a review flag."""
+        line = self.render("review_line", lang)
+        body = triage.review_body(text, self.classifier, decision, line)
+        if body is None:
+            return decision
+        return replace(decision, body=body, flag=Flag.REVIEW, tier=Tier.REVIEW)
 
     def _plain_answer(self, text: str, ctx: Context) -> bool:
         if ctx.checkin is None:
@@ -385,30 +389,8 @@ class Pipeline:
         return Decision(topic, body, detail=why.detector, why=why)
 
 
-# The classifier's own red flag: it cannot tell self-harm from a medical emergency, so
-# its reply names both (911, 988 and the care team).
-MODEL_URGENT = "model_urgent"
-
-
-def _model_flag(seen: Prediction) -> safety.RedFlag | None:
-    """The classifier's alarm: urgent even when it only comes close to winning."""
-    if seen.score_of("urgent") >= URGENT_MIN:
-        return safety.RedFlag(MODEL_URGENT, "classifier: " + " ".join(seen.evidence))
-    if seen.label == "bereavement" and seen.score >= 0:
-        return safety.RedFlag(safety.BEREAVEMENT, "classifier: " + " ".join(seen.evidence))
-    return None
-
-
 # Service intents the classifier may decide when the rules found none of their words.
 _SERVICE = ("stop", "start", "yes", "help")
-
-
-def _worst(rule: safety.RedFlag | None, model: safety.RedFlag | None) -> safety.RedFlag | None:
-    """Either detector is enough, and an emergency outranks a reported death: a text that
-    mentions a death may still be a relative's alarm about the living."""
-    if rule and rule.family == safety.BEREAVEMENT and model and model.family == MODEL_URGENT:
-        return model
-    return rule or model
 
 
 def _flag_for(flag: safety.RedFlag | None) -> str | None:

@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from itertools import takewhile
 from re._constants import AT, BRANCH, LITERAL, SUBPATTERN
 
+from bot.conversation import scope
 from bot.conversation.text import negated, normalize
+from bot.patients.status import Tier
 
 URGENT, SELF_HARM, BEREAVEMENT = "urgent", "self_harm", "bereavement"
 
@@ -37,6 +39,14 @@ _SELF_HARM = [
     r"\b(end|ending) (it|it all|things|everything) (all|now|tonight|today|for good)\b",
     r"\b(want|wanna|going|gonna|ready|decided|plan|planning) to end (it|things|everything)\b",
     r"\bend it all\b",
+    # An opt-out from life rather than from texts: "unsubscribe me from life".
+    r"\b(opt|opting|check|checking|sign|signing|unsubscrib\w*|cancel\w*|remove)( me)?( out| off)? "
+    r"(of|from) (life|living|everything|this life|this world|it all|existence)\b",
+    r"\b(done|finished|through) with (everything|life|living|it all)\b(?! (on|in|for|at|from) )",
+    r"\b(want|wanna|need) (it|this|everything) (all )?to (end|be over)\b",
+    r"\bcheck(ing)? out early\b",
+    r"\b(darme|dame|denme|me doy|me quiero dar) de baja de (la vida|todo|este mundo)\b",
+    r"\b(salirme|bajarme|irme) de (la vida|este mundo)\b",
     r"\b(want|wanna|wanted|wish|wishing|ready|rather|hope) (to |i could |i was |i were |i'd |i"
     r"d |i would )?(just )?(die|be dead)\b",
     r"\b(go|went|fall) to sleep and (not|never) wake\b",
@@ -248,12 +258,16 @@ def _rule(pattern: str) -> tuple[re.Pattern[str], re.Pattern[str] | None]:
 
 
 _COMPILED = {family: [_rule(p) for p in patterns] for family, patterns in _FAMILIES.items()}
-# Over and done: "had a fever last week", "ya se me quito". Only for the symptom's clause.
-_PAST = re.compile(
-    r"\b(stopped|last (week|month|year|time)|weeks ago|months ago|years ago|gone now|went away"
-    r"|is gone|"
-    r"resolved|better now|back then|ya (se )?(me |le )?(quito|paso)|la semana pasada|"
-    r"el mes pasado|hace (un mes|meses|anos))\b"
+
+# Of the symptom red flags, the ones that mean 911 now (breathing, chest, heart attack or
+# stroke, fainting, swelling of the airway, seizure, a person who will not wake, bleeding
+# that will not stop); every other one means calling the care team now.
+_EMERGENCY_SIGN = re.compile(
+    r"breath|breth|brath|breadth|brass|gasping|wheez|blue\b|chest|heart attack|stroke|aire\b|"
+    r"respirar|ahog|asfixi|pecho|pass(ed|ing)? out|black(ed)? out|faint|unconscious|"
+    r"unresponsive|desmay|can'?t (move|feel|lift)|swell|swollen|puff|closing|swallow|hinchad|"
+    r"inflamad|hinchazon|cierra la garganta|seizure|convulsi|wake|hit (my|his|her) head|"
+    r"bleeding (that )?(won|will|does)|sangrado|despierta|reacciona|responde|emergenc"
 )
 
 
@@ -261,25 +275,45 @@ _PAST = re.compile(
 class RedFlag:
     family: str  # URGENT, SELF_HARM or BEREAVEMENT
     phrase: str  # what matched, for the staff inbox
+    tier: Tier = Tier.EMERGENCY  # URGENT rules: EMERGENCY or CALL_NOW
 
 
-def _over(norm: str, start: int, end: int, family: str) -> bool:
-    """A symptom the text says has passed; self-harm is never 'over' by rule."""
-    if family != URGENT:
-        return False
-    clause = re.split(r"\b(but|pero|now|ahora|today|hoy)\b", norm[end:])[0]
-    return bool(_PAST.search(norm[max(0, start - 40) : start] + " " + clause))
+def _tier(family: str, phrase: str) -> Tier:
+    if family == URGENT and not _EMERGENCY_SIGN.search(phrase):
+        return Tier.CALL_NOW
+    return Tier.EMERGENCY
 
 
 def red_flag(text: str) -> RedFlag | None:
-    """The first red flag in `text` that is not negated: self-harm, urgent, bereavement."""
+    """The first red flag in `text` that counts: not negated and in scope (bot.conversation
+    .scope: not over, not someone else's or a pet's, not a figure of speech, a greeting or
+    sports talk). Self-harm first, then symptoms, then a reported death."""
+    found = matches(text)
+    return next((flag for flag, why in found if why is None), None)
+
+
+def matches(text: str) -> list[tuple[RedFlag, str | None]]:
+    """Every rule that matched, with why it does not count (None: it counts). A match
+    that was scoped out still tells the pipeline to distrust a classifier alarm."""
     norm = normalize(text)
+    found: list[tuple[RedFlag, str | None]] = []
     for family in (SELF_HARM, URGENT, BEREAVEMENT):
         for pattern, anchors in _COMPILED[family]:
             if anchors and not anchors.search(norm):
                 continue
             for match in pattern.finditer(norm):
-                if negated(norm, match.start()) or _over(norm, *match.span(), family):
+                if negated(norm, match.start()):
+                    # Not recorded as scoped out: the classifier may still hear an alarm
+                    # in the rest ("no fever but ..."); on the held-out part, 2 more
+                    # emergencies were caught this way than with it as a scope.
                     continue
-                return RedFlag(family, match.group(0))
-    return None
+                flag = RedFlag(family, match.group(0), _tier(family, match.group(0)))
+                why = scope.out_of_scope(text, norm, *match.span(), family)
+                if why is None and family == URGENT and scope.resolved(text, norm, *match.span()):
+                    # Passed: a sign of 911 becomes a call now; any other sign, over.
+                    why = "over" if flag.tier == Tier.CALL_NOW else None
+                    flag = RedFlag(family, flag.phrase, Tier.CALL_NOW)
+                found.append((flag, why))
+                if why is None:
+                    return found
+    return found

@@ -48,3 +48,28 @@ class CheckinStatus(StrEnum):
 class ScanReplyKind(StrEnum):
     CONFIRMED = "confirmed"  # the patient texted C after a reminder
     RESCHEDULE = "reschedule"  # R: a staff task (inbox flag) to call the patient
+
+
+class Tier(StrEnum):
+    """How soon a person must act on a text (issue 23). Topic `urgent` means either of the
+    first two; `review` is a normal answer plus a line to call if it is new or worse."""
+
+    EMERGENCY = "emergency"  # 911 (988 for self-harm) now
+    CALL_NOW = "call_now"  # the care team now, day or night, at the clinic's number
+    REVIEW = "review"  # the models are unsure: a staff flag below urgent
+    NONE = "none"
+
+
+class Flag(StrEnum):
+    """Staff inbox flags on an inbound text (messages.flag), most serious first."""
+
+    SELF_HARM = "self_harm"
+    URGENT = "urgent"
+    # An emergency from a number that opted out: answered, and staff should call.
+    CALL_OPTED_OUT = "call_opted_out"
+    REVIEW = "review"
+    BEREAVEMENT = "bereavement"
+    PROGNOSIS = "prognosis"
+    UNANSWERED = "unanswered"
+    CHECKIN = "checkin"  # a check-in answer to look at today
+    RESCHEDULE = "reschedule"  # R after a reminder: call to find a new time

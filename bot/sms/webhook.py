@@ -124,7 +124,9 @@ def receive() -> Response:
     except OSError as exc:
         return _unstored(phone, exc)
     try:
-        reply = handle_inbound(phone, body, sid)
+        # Twilio Advanced Opt-Out's verdict, when sent, decides STOP/START/HELP (a replay
+        # from the spool, without it, falls back to our own rules).
+        reply = handle_inbound(phone, body, sid, opt_out_type=form.get("OptOutType"))
     except SQLAlchemyError as exc:
         return _degraded(spool, ticket, (phone, body, sid), exc)
     except Exception:

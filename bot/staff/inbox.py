@@ -9,17 +9,23 @@ from flask_login import current_user
 from sqlalchemy import case, func, select, update
 from werkzeug.wrappers import Response
 
-from bot.conversation.pipeline import FLAG_SELF_HARM, FLAG_URGENT
 from bot.extensions import db
 from bot.models import INBOUND, Message, Patient, utcnow
+from bot.patients.status import Flag
 from bot.staff import audit, bp
 from bot.staff.forms import HandleForm
 
 PAGE_SIZE = 50
 
 _flagged = (Message.direction == INBOUND, Message.flag.is_not(None))
-# Someone may be in danger: these go to the top whatever their age.
-_severity = case((Message.flag == FLAG_SELF_HARM, 0), (Message.flag == FLAG_URGENT, 1), else_=2)
+# Someone may be in danger: these go to the top whatever their age; a review (the models
+# were unsure) comes right below them.
+_severity = case(
+    (Message.flag == Flag.SELF_HARM, 0),
+    (Message.flag.in_((Flag.URGENT, Flag.CALL_OPTED_OUT)), 1),
+    (Message.flag == Flag.REVIEW, 2),
+    else_=3,
+)
 
 
 def unhandled_count() -> int:
@@ -47,8 +53,8 @@ def open_flags_by_patient(patient_ids: list[int]) -> dict[int, dict[str, int]]:
 def open_flags_of(thread: list[Message]) -> list[Message]:
     """The patient's texts still waiting in the inbox, most serious first."""
     waiting = [m for m in thread if m.direction == INBOUND and m.flag and not m.handled_at]
-    order = {FLAG_SELF_HARM: 0, FLAG_URGENT: 1}
-    return sorted(waiting, key=lambda m: (order.get(m.flag, 2), -m.id))
+    order = {Flag.SELF_HARM: 0, Flag.URGENT: 1, Flag.CALL_OPTED_OUT: 1, Flag.REVIEW: 2}
+    return sorted(waiting, key=lambda m: (order.get(m.flag, 3), -m.id))
 
 
 @bp.get("/inbox")

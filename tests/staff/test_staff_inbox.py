@@ -54,6 +54,19 @@ def test_real_texts_land_in_the_inbox_most_serious_first(
     assert clinic.phone in page
 
 
+def test_a_review_sits_below_urgent_and_above_the_rest(
+    app: Flask, staff_client: FlaskClient
+) -> None:
+    _flagged(app, "unsure one", "review", minutes_ago=120)
+    _flagged(app, "a question", "unanswered", minutes_ago=1)
+    _flagged(app, "opted out, chest pain", "call_opted_out", minutes_ago=200)
+    _flagged(app, "urgent one", "urgent", minutes_ago=300)
+    page = staff_client.get("/staff/inbox").get_data(as_text=True)
+    # urgent and call_opted_out newest first, then the review, then the rest
+    order = ["opted out, chest pain", "urgent one", "unsure one", "a question"]
+    assert [page.index(b) for b in order] == sorted(page.index(b) for b in order)
+
+
 def test_a_number_not_enrolled_is_shown_by_its_number(
     app: Flask, staff_client: FlaskClient
 ) -> None:

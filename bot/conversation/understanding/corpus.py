@@ -71,3 +71,36 @@ def fingerprint(directory: Path = CORPUS_DIR) -> str:
     for path in training_files(directory):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
+
+
+def rule_tiers(directory: Path = CORPUS_DIR) -> tuple[frozenset[str], frozenset[str]]:
+    """Urgent symptom texts the red-flag rules read: (signs of 911, calls now). It teaches
+    the classifier the rules' tiers, so its own alarms can tell the two apart."""
+    from bot.conversation import safety
+    from bot.patients.status import Tier
+
+    sign, call = set(), set()
+    for ex in training_examples(directory):
+        flag = safety.red_flag(ex.text) if ex.label == "urgent" else None
+        if flag and flag.family == safety.URGENT:
+            (sign if flag.tier == Tier.EMERGENCY else call).add(ex.text)
+    return frozenset(sign), frozenset(call)
+
+
+def self_harm_texts(directory: Path = CORPUS_DIR) -> frozenset[str]:
+    """Urgent training texts about self-harm: those under a `# --- urgent: self-harm`
+    heading, and any urgent text the self-harm rules find (the seed mixes both kinds)."""
+    from bot.conversation import safety  # the rules read the corpus only here
+
+    found = set()
+    for path in training_files(directory):
+        section = ""
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.startswith("# ---"):
+                section = line
+            elif line.strip() and not line.startswith("#") and line.endswith("\turgent"):
+                text = line.rpartition("\t")[0]
+                rule = safety.red_flag(text)
+                if "self-harm" in section or (rule and rule.family == safety.SELF_HARM):
+                    found.add(text)
+    return frozenset(found)

@@ -18,6 +18,7 @@ from bot.conversation.understanding import corpus
 EVAL_CONTEXT = Context(status="active")
 # What CI holds the held-out part to.
 MIN_ACCURACY = 0.95
+MIN_HELDOUT_URGENT_RECALL = 0.96  # was 1.0 before issue 23's thresholds; see EVALUATION.md
 SAFETY_LABELS = ("stop", "urgent")
 
 

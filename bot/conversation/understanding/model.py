@@ -19,6 +19,7 @@ from functools import lru_cache
 import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
 from sklearn.svm import LinearSVC
 
 from bot.conversation.understanding import corpus
@@ -36,6 +37,26 @@ from bot.conversation.understanding.features import (
 C = 0.5
 CLASS_WEIGHT = {"urgent": 2.0}
 
+# Triage (issue 23): a logistic regression for "needs contact now" over the same features,
+# its probability moved from the corpus's urgent share to a clinic's real one (Bayes'
+# rule on the odds), and a second one that tells self-harm from a symptom among urgent
+# texts. The thresholds are chosen by 5-fold cross-validation on the training files at
+# that prior, with the costs below (bench/triage_cv.py prints them; EVALUATION.md lists
+# them): the classifier alone gives an emergency reply at ALARM_P or more, and a review
+# (normal answer, a line to call, a staff flag) from REVIEW_P.
+TRIAGE_C = 4.0
+REAL_PRIOR = 0.075  # a clinic's month: 5-10 % of texts need contact now
+ALARM_P = 0.2
+REVIEW_P = 0.1
+SELF_HARM_P = 0.3  # of an alarm the rules did not make: answered with 988 from here
+EMERGENCY_P = 0.5  # of a symptom alarm the rules did not make: 911 from here, else call now
+COSTS = {
+    "missed emergency": 100.0,
+    "an emergency that only gets a review flag": 30.0,  # seen within hours, not now
+    "false emergency reply": 10.0,
+    "review flag": 1.0,
+}
+
 
 @dataclass(frozen=True)
 class Prediction:
@@ -43,6 +64,9 @@ class Prediction:
     score: float  # the winning label's decision value (> 0: on the label's side)
     ranking: tuple[tuple[str, float], ...]  # every label, best first
     evidence: tuple[str, ...]  # the features that pushed most toward `label`
+    p_urgent: float = 0.0  # probability the text needs contact now, at REAL_PRIOR
+    p_self_harm: float = 0.0  # of an urgent text: that it is about self-harm
+    p_911: float = 0.0  # of an urgent symptom: that it is a sign of 911 (not a call now)
 
     def score_of(self, label: str) -> float:
         return dict(self.ranking).get(label, -math.inf)
@@ -59,6 +83,7 @@ class Classifier:
             matrix, [ex.label for ex in examples]
         )
         self.labels: tuple[str, ...] = tuple(str(label) for label in self.svm.classes_)
+        self._memo: tuple[str | None, Prediction | None] = (None, None)
         # Columns: the character block first, then the word block (as hstack put them).
         chars, words = self.blocks
         self._char_vocab = chars.vocabulary_
@@ -67,8 +92,36 @@ class Classifier:
         self._weights = np.ascontiguousarray(self.svm.coef_.T)  # column -> per-label weight
         self._bias = self.svm.intercept_
         self._names = {j: f for f, j in (*self._char_vocab.items(), *self._word_vocab.items())}
+        self._triage_fit(matrix, examples)
         # Words repeat from text to text: their character n-gram columns are looked up once.
         self._char_columns = lru_cache(maxsize=50_000)(self._char_columns_uncached)
+
+    def _triage_fit(self, matrix: sparse.csr_matrix, examples: Sequence[corpus.Example]) -> None:
+        urgent = np.array([ex.label == "urgent" for ex in examples])
+        self.urgent_lr = _logistic(matrix, urgent)
+        harm = corpus.self_harm_texts()
+        harm_y = np.array([ex.text in harm for ex in examples])[urgent]
+        self.harm_lr = _logistic(matrix[urgent], harm_y)
+        # Among urgent symptom texts the rules read: a sign of 911 (their tier) or not.
+        signs, calls = corpus.rule_tiers()
+        sign_y = np.array([ex.text in signs for ex in examples])
+        known = sign_y | np.array([ex.text in calls for ex in examples])
+        self.sign_lr = _logistic(matrix[known], sign_y[known])
+        # Odds multiplier from the corpus's urgent share to the clinic's.
+        share = urgent.mean()
+        self._prior_odds = (REAL_PRIOR / (1 - REAL_PRIOR)) / (share / (1 - share))
+        lrs = (self.urgent_lr, self.harm_lr, self.sign_lr)
+        heads = np.vstack([lr.coef_[0] for lr in lrs]).T
+        bias = np.array([lr.intercept_[0] for lr in lrs])
+        # One row per feature: the SVM's label weights, then the heads (one lookup).
+        self._rows = np.ascontiguousarray(np.hstack([self._weights, heads]))
+        self._row_bias = np.concatenate([self._bias, bias])
+
+    def triage(self, z: np.ndarray) -> tuple[float, float, float]:
+        """(P(urgent) at the real prior, P(self-harm | urgent), P(a sign of 911 | urgent
+        symptom)) from the heads' logits."""
+        odds = math.exp(min(z[0], 50.0)) * self._prior_odds
+        return odds / (1 + odds), 1 / (1 + math.exp(-z[1])), 1 / (1 + math.exp(-z[2]))
 
     def _char_columns_uncached(self, word: str) -> tuple[int, ...]:
         vocab = self._char_vocab
@@ -103,20 +156,37 @@ class Classifier:
         return values @ np.take(self._weights, idx, axis=0) + self._bias
 
     def predict(self, text: str) -> Prediction:
+        # The pipeline asks twice about one text (routing, then the review band).
+        if self._memo[0] == text:
+            return self._memo[1]
+        self._memo = (text, self._predict(text))
+        return self._memo[1]
+
+    def _predict(self, text: str) -> Prediction:
         idx, values = self._vector(text)
-        rows = np.take(self._weights, idx, axis=0)  # one row of label weights per feature
-        scores = values @ rows + self._bias
+        every = np.take(self._rows, idx, axis=0)  # per feature: label weights, then heads
+        logits = values @ every + self._row_bias
+        n = len(self.labels)
+        rows, scores = every[:, :n], logits[:n]
         ranking = sorted(zip(self.labels, scores.tolist(), strict=True), key=lambda kv: -kv[1])
         best = self.labels.index(ranking[0][0])
         pushes = values * rows[:, best]
         strongest = np.argpartition(-pushes, 12)[:12] if len(pushes) > 12 else range(len(idx))
         top = [idx[i] for i in sorted(strongest, key=lambda i: -pushes[i]) if pushes[i] > 0]
+        p_urgent, p_self_harm, p_911 = self.triage(logits[n:])
         return Prediction(
             label=ranking[0][0],
             score=ranking[0][1],
             ranking=tuple(ranking),
             evidence=_readable(self._names[j] for j in top),
+            p_urgent=p_urgent,
+            p_self_harm=p_self_harm,
+            p_911=p_911,
         )
+
+
+def _logistic(matrix: sparse.csr_matrix, y: np.ndarray) -> LogisticRegression:
+    return LogisticRegression(C=TRIAGE_C, solver="liblinear", max_iter=1000).fit(matrix, y)
 
 
 def _readable(features) -> tuple[str, ...]:
