@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot.conversation import pipeline as pl
 from bot.conversation.pipeline import Context, Pipeline
-from bot.conversation.understanding import model
+from bot.conversation.understanding import model, triage
 from bot.conversation.understanding.model import Prediction
 from bot.extensions import db
 from bot.models import Message, Patient
@@ -225,9 +225,23 @@ def test_an_unsure_classifier_gives_the_answer_a_line_to_call_and_a_review_flag(
 
 
 def test_a_scoped_out_rule_turns_a_classifier_alarm_into_a_review() -> None:
-    decision = _with("urgent", 0.4).decide("my dog had a seizure", ACTIVE)
+    # The calibrated head alarms, the topic model does not call it urgent: a review.
+    decision = _with("trials", 0.4, p_urgent=0.99).decide("my dog had a seizure", ACTIVE)
     assert decision.topic != "urgent" and decision.tier != Tier.EMERGENCY
-    assert decision.flag is not None  # a person still reads it (unanswered here)
+    assert decision.flag is not None  # a person still reads it
+
+
+def test_the_safety_net_alarms_when_the_topic_model_calls_it_urgent() -> None:
+    """Whatever the calibrated head and the scopes say, a topic-model urgent score at the
+    safety net's margin is an alarm: a call now, 988 only when self-harm is likely."""
+    low = _with("urgent", triage.SAFETY_NET_MARGIN, p_urgent=0.01)
+    decision = low.decide("my dog had a seizure", ACTIVE)
+    assert decision.topic == "urgent" and decision.tier == Tier.CALL_NOW
+    assert "988" not in decision.body
+    sad = _with("urgent", 0.1, p_urgent=0.01, p_self_harm=0.9).decide("bye all", ACTIVE)
+    assert sad.tier == Tier.EMERGENCY and "988" in sad.body
+    below = _with("urgent", triage.SAFETY_NET_MARGIN - 0.01, p_urgent=0.01)
+    assert below.decide("nothing the rules know", ACTIVE).topic != "urgent"
 
 
 def test_the_rules_alone_raise_an_alarm() -> None:

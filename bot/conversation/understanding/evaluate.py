@@ -18,7 +18,7 @@ from bot.conversation.understanding import corpus
 EVAL_CONTEXT = Context(status="active")
 # What CI holds the held-out part to.
 MIN_ACCURACY = 0.95
-MIN_HELDOUT_URGENT_RECALL = 0.96  # was 1.0 before issue 23's thresholds; see EVALUATION.md
+MIN_HELDOUT_URGENT_RECALL = 1.0  # the safety net (triage.SAFETY_NET_MARGIN) keeps it
 SAFETY_LABELS = ("stop", "urgent")
 
 

@@ -25,9 +25,9 @@ MONTH_DIR = Path(__file__).resolve().parents[3] / "tests" / "data" / "eval" / "m
 EVAL_CONTEXT = Context(status="active")
 # What CI holds the realistic month to. Issue 23 asks for 100 % / 100 % / 1 % / 5 %; these
 # are the figures reached so far, so that nothing slips back while the rest is done.
-MIN_EMERGENCY_RECALL = 0.97  # goal 1.0 (84 of 86 reached)
+MIN_EMERGENCY_RECALL = 1.0  # 86 of 86 (with triage.SAFETY_NET_MARGIN)
 MIN_OPT_OUT_RECALL = 0.96  # goal 1.0 (30 of 31 reached)
-MAX_FALSE_EMERGENCY = 0.07  # of ordinary texts; goal 0.01 (70 of 1,014 reached)
+MAX_FALSE_EMERGENCY = 0.17  # of ordinary texts, either tier; goal 0.01 (164 of 1,014 reached)
 MAX_REVIEW = 0.05  # of ordinary texts
 
 
@@ -203,7 +203,7 @@ def _figures(report: MonthReport) -> list[str]:
 
 
 def _thresholds() -> list[str]:
-    from bot.conversation.understanding import model
+    from bot.conversation.understanding import model, triage
 
     return [
         f"P(urgent) from the logistic head, moved to a {model.REAL_PRIOR:.1%} urgent prior;"
@@ -218,6 +218,13 @@ def _thresholds() -> list[str]:
         " reviews per 1,000 ordinary texts). Costs:",
         "",
         *(f"- {name}: {cost:g}" for name, cost in model.COSTS.items()),
+        "",
+        "A safety net over both: a text the topic model scores urgent at"
+        f" {triage.SAFETY_NET_MARGIN} or more (its margin before the calibrated heads) is an"
+        " alarm whatever the head and the scopes say, a call now unless self-harm is likely."
+        " Without it the held-out corpus lost 7 of 184 urgent texts to a review (4 of them"
+        " self-harm) and this month 2 of 86; with it none, at the price of more call-now"
+        " replies on ordinary texts (the false emergency figure above).",
     ]
 
 
