@@ -30,6 +30,7 @@ SAMPLE = {
     "kind": "PET",
     "when": "Wed Sep 30 at 10:30 AM",
     "choices": "TREATMENT OPTIONS, PSEUDOPROGRESSION or SIDE EFFECTS",
+    "examples": "what is pseudoprogression? how long does it last?",
 }
 # The longest date format_when writes: "miércoles 30 sep a las 10:30 AM" in Spanish.
 _LONGEST_WHEN = datetime(2026, 9, 30, 10, 30)
