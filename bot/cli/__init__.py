@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from bot.cli.answers import answers_cli
 from bot.cli.backup import backup_cli
 from bot.cli.content import content_cli
 from bot.cli.corpus import corpus_cli
@@ -17,6 +18,7 @@ from bot.cli.staff import staff_cli
 def register_cli(app: Flask) -> None:
     for command in (
         reply_command,
+        answers_cli,
         backup_cli,
         content_cli,
         corpus_cli,

@@ -22,7 +22,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from bot.conversation.understanding.features import char_block, word_block
+from bot.conversation.understanding.features import char_block, clean, word_block
 from content.cards import Card, CardSet
 
 # Cosine thresholds and the topic bonus (bench/answers_cv.py, on the cards' ask lines).
@@ -42,6 +42,17 @@ class Pick:
     score: float = 0.0
 
 
+def _exact_phrasings(cards: Sequence[Card]) -> dict[str, int]:
+    """A card's own ask lines and labels, cleaned -> the card (a line two cards share
+    belongs to neither)."""
+    seen: dict[str, set[int]] = {}
+    for i, card in enumerate(cards):
+        for lang in card.ask:
+            for line in (*card.ask[lang], card.label[lang]):
+                seen.setdefault(clean(line), set()).add(i)
+    return {line: owners.pop() for line, owners in seen.items() if len(owners) == 1}
+
+
 class CardIndex:
     """The cards as TF-IDF centroids, fitted once."""
 
@@ -57,6 +68,7 @@ class CardIndex:
         self.blocks = [TfidfVectorizer(analyzer=b, sublinear_tf=True) for b in _BLOCKS]
         self.weights = (np.sqrt(1 - WORD_WEIGHT), np.sqrt(WORD_WEIGHT))
         self.topics = np.array([card.topic for card in self.cards])
+        self.exact = _exact_phrasings(self.cards)
         # feature rows x card columns, so a text's few features pick a few rows
         self.by_feature = self._fit(docs, owners).T.tocsr() if docs else None
 
@@ -106,6 +118,8 @@ class CardIndex:
 
     def choose(self, text: str, topic: str | None = None) -> Pick:
         """The card for `text`, or the closest cards to offer, or nothing."""
+        if clean(text) in self.exact:  # the text is one of a card's own phrasings
+            return Pick(self.cards[self.exact[clean(text)]], score=1.0)
         scores = self.scores(text, topic)
         if not len(scores):
             return Pick(None)
@@ -115,8 +129,15 @@ class CardIndex:
         if best >= SURE and best - second >= MARGIN:
             return Pick(self.cards[order[0]], score=best)
         if best >= CLOSE:
-            return Pick(None, tuple(self.cards[i] for i in order[:CHOICES]), best)
+            return Pick(None, self._distinct(order), best)
         return Pick(None, score=best)
+
+    def _distinct(self, order: np.ndarray) -> tuple[Card, ...]:
+        """The best cards with different labels (two articles may answer alike)."""
+        out: dict[str, Card] = {}
+        for i in order[: CHOICES * 3]:
+            out.setdefault(self.cards[i].label["en"], self.cards[i])
+        return tuple(out.values())[:CHOICES]
 
     def next_after(self, card_id: str) -> Card | None:
         """The card MORE gives after `card_id`: the next of its topic, in file order."""
