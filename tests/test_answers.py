@@ -136,3 +136,47 @@ def test_replace_section_replaces_only_its_part_or_appends() -> None:
     new = f"{b}\nnew\n{e}\n"
     assert answers_report.replace_section(doc, new) == f"# Report\n\nkept\n\n{new}after\n"
     assert answers_report.replace_section("# Only\n", new) == f"# Only\n\n{new}"
+
+
+def test_content_check_fails_on_a_card_over_two_segments_or_not_gsm7(tmp_path) -> None:
+    from bot.content_check import lint
+
+    content = _copy_content(tmp_path)
+    path = content / "cards" / "webmd-head-neck.yaml"
+    text = path.read_text()
+    text = text.replace(
+        '    en: "Immunotherapy can slow', '    en: "' + "Very long. " * 30 + "Can slow", 1
+    )
+    text = text.replace(
+        'es: "La inmunoterapia puede frenar', 'es: "La inmunoterapía puede frenar', 1
+    )
+    path.write_text(text)
+    problems = lint(load_content(content))
+    assert any("immunotherapy-what-hn' (en), answer" in p and "segments" in p for p in problems)
+    assert any("immunotherapy-what-hn' (es), answer: not GSM-7" in p for p in problems)
+
+
+def test_content_check_without_seeds_skips_coverage_with_a_note(runner, monkeypatch) -> None:
+    monkeypatch.delenv("NEXTSTEPS_SEEDS_DIR", raising=False)
+    result = runner.invoke(args=["content", "check"])
+    assert result.exit_code == 0, result.output
+    assert "coverage skipped" in result.output and "140 answer cards" in result.output
+
+
+def test_coverage_lists_paragraphs_and_fails_on_an_unreached_fact(tmp_path, runner) -> None:
+    from tests.conftest import seeds_dir
+
+    seeds = seeds_dir()
+    result = runner.invoke(args=["content", "check", "--seeds", str(seeds)])
+    assert result.exit_code == 0, result.output
+    assert "quick-answer-worse paragraph 2: pseudoprogression-what-qa" in result.output
+    assert "not a fact: webmd-head-neck:34.1 (copyright line)" in result.output
+    content = _copy_content(tmp_path)
+    path = content / "cards" / "quick-answer-worse.yaml"
+    path.write_text(
+        path.read_text().replace('"quick-answer-worse:14.1"', '"quick-answer-worse:2.1"')
+    )
+    args = ["content", "check", "--dir", str(content), "--seeds", str(seeds)]
+    result = runner.invoke(args=args)
+    assert result.exit_code != 0
+    assert "no card reaches fact sentence quick-answer-worse:14.1" in result.output
