@@ -180,3 +180,26 @@ def test_coverage_lists_paragraphs_and_fails_on_an_unreached_fact(tmp_path, runn
     result = runner.invoke(args=args)
     assert result.exit_code != 0
     assert "no card reaches fact sentence quick-answer-worse:14.1" in result.output
+
+
+def test_a_keyword_overview_ends_with_example_questions_when_they_fit(pipeline) -> None:
+    scans = pipeline.decide("SCANS", Context())
+    labels = [c.label["en"] for c in pipeline.cards.first_of("scans", 3)]
+    assert scans.body.endswith("Ask me, e.g.: " + "? ".join(labels) + "?")
+    assert segment_info(scans.body).segments <= 2
+    # No room within 2 segments: the overview alone, never a third segment.
+    trials = pipeline.decide("TRIALS", Context())
+    assert trials.body == pipeline.content.topics["trials"].body
+    assert pipeline.decide("what progression means", Context()).cards  # a label is asked
+
+
+def test_fast_scores_equal_scikit_learns_transform(pipeline) -> None:
+    import numpy as np
+    from scipy import sparse
+
+    index = pipeline.cards
+    matrix = index.dense.astype(np.float64)
+    for text in ("my first scan looks worse, is it failing", "hola la inmuno", "", "!!"):
+        parts = [v.transform([text]) * w for v, w in zip(index.blocks, index.weights, strict=True)]
+        expected = np.asarray(sparse.hstack(parts) @ matrix).ravel()
+        assert np.allclose(index.scores(text), expected, atol=1e-6), text

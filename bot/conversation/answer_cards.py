@@ -9,11 +9,13 @@ from typing import TYPE_CHECKING
 
 from bot.conversation import pipeline as pl
 from bot.conversation.text import normalize
+from bot.sms.segments import segment_info
 from content.cards import Card
 
 if TYPE_CHECKING:
     from bot.conversation.pipeline import Context, Decision, Pipeline, Why
 
+MAX_SEGMENTS = 2
 # What a patient types to pick an offered card.
 _DIGITS = {"1": 0, "2": 1, "3": 2}
 
@@ -66,3 +68,17 @@ def more(p: Pipeline, ctx: Context, why: Why) -> Decision:
     if card is None:
         return pl.Decision("more", p.render("more_done", ctx.language), why=why)
     return _given(card, ctx, why, topic="more")
+
+
+def overview(p: Pipeline, topic: str, lang: str | None) -> str:
+    """A topic's overview, ending with three (else two) of its cards' labels as questions
+    to ask, when they fit in 2 segments (else the overview alone: see README, Answers)."""
+    body = p.content.in_language(lang).topics[topic].body
+    labels = [c.label[lang or pl.DEFAULT_LANGUAGE] for c in p.cards.first_of(topic, 3)]
+    for n in (3, 2):
+        if len(labels) < n:
+            continue
+        examples = p.render("examples", lang, examples="? ".join(labels[:n]) + "?")
+        if segment_info(f"{body} {examples}").segments <= MAX_SEGMENTS:
+            return f"{body} {examples}"
+    return body

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from bot.conversation.inbound import HistoryRow, context_from
+from bot.conversation.inbound import HistoryRow, cards_column, context_from
 from bot.conversation.pipeline import Context, Decision, Pipeline
 from bot.models import INBOUND
 from content.cards import Card
@@ -67,8 +67,7 @@ def _answers(card: Card | None, q: Question) -> bool:
 
 
 def _row(text: str, decision: Decision) -> HistoryRow:
-    cards = ("?" if decision.offered else "") + ",".join(decision.cards) or None
-    return HistoryRow(INBOUND, decision.topic, text, _AT, False, None, cards)
+    return HistoryRow(INBOUND, decision.topic, text, _AT, False, None, cards_column(decision))
 
 
 def _within_more(pipeline: Pipeline, q: Question, first: Decision) -> bool:

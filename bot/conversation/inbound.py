@@ -365,14 +365,15 @@ def _inbound_row(
         "language": decision.language,
         "flag": decision.flag,
         "status": "muted" if muted else "received",
-        "cards": _cards_column(decision),
+        "cards": cards_column(decision),
     }
     if replayed:
         row["created_at"] = replayed.at
     return row
 
 
-def _cards_column(decision: Decision) -> str | None:
+def cards_column(decision: Decision) -> str | None:
+    """What Message.cards stores for this decision (the simulator keeps the same)."""
     if not decision.cards:
         return None
     return ("?" if decision.offered else "") + ",".join(decision.cards)

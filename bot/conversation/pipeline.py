@@ -388,7 +388,7 @@ class Pipeline:
             )
         if topic == "unknown":  # MENU
             return Decision(topic, self.render(topic, ctx.language), why=why)
-        body = self.content.in_language(ctx.language).topics[topic].body
+        body = answer_cards.overview(self, topic, ctx.language)
         return Decision(topic, body, detail=why.detector, why=why)
 
 
