@@ -203,3 +203,18 @@ def test_fast_scores_equal_scikit_learns_transform(pipeline) -> None:
         parts = [v.transform([text]) * w for v, w in zip(index.blocks, index.weights, strict=True)]
         expected = np.asarray(sparse.hstack(parts) @ matrix).ravel()
         assert np.allclose(index.scores(text), expected, atol=1e-6), text
+
+
+def test_an_open_checkin_then_a_reminder_reply_read_a_digit_first(pipeline) -> None:
+    from bot.checkins.conversation import OpenCheckin
+    from bot.conversation.pipeline import AwaitingReply
+
+    choices = tuple(c.id for c in pipeline.cards.cards[:3])
+    waiting = OpenCheckin(id=1, step=0, reasked=False)
+    ctx = Context(status="active", checkin=waiting, choices=choices)
+    decision = pipeline.decide("2", ctx)
+    assert decision.topic == "checkin" and not decision.cards
+    reminder = AwaitingReply(reminder_id=1, scan_id=1, when="Wed Sep 30 at 10:30 AM")
+    ctx = Context(status="active", reminder=reminder, choices=choices)
+    assert pipeline.decide("C", ctx).topic == "scan_confirm"
+    assert pipeline.decide("2", ctx).cards == (choices[1],)  # not a C or R: the digit picks

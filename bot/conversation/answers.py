@@ -150,7 +150,10 @@ class CardIndex:
         order = np.argsort(-scores, kind="stable")
         best = float(scores[order[0]])
         second = float(scores[order[1]]) if len(order) > 1 else 0.0
-        if best >= SURE and best - second >= MARGIN:
+        # Given with confidence only within the routed topic (when there is one); a card
+        # of another topic may still be offered among the choices.
+        within = topic is None or self.cards[order[0]].topic == topic
+        if best >= SURE and best - second >= MARGIN and within:
             return Pick(self.cards[order[0]], score=best)
         if best >= CLOSE:
             return Pick(None, self._distinct(order), best)
