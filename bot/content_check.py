@@ -6,6 +6,7 @@ Runs at start-up (a failure stops the app) and as `flask content check`.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from bot.conversation.matching import Matcher
 from bot.sms.segments import non_gsm_chars, segment_info
 from bot.timeutil import format_when
 from content import LANGUAGES, Content, ContentError, load_content
+from content.seedrefs import load_sentences
 
 # Every answer tells the patient where it comes from, e.g. "(Sources: WebMD, patient handout)".
 SOURCE_TAG = re.compile(r"\((Sources?|Fuentes?): [^()]+\)$")
@@ -30,6 +32,7 @@ SAMPLE = {
     "kind": "PET",
     "when": "Wed Sep 30 at 10:30 AM",
     "choices": "TREATMENT OPTIONS, PSEUDOPROGRESSION or SIDE EFFECTS",
+    "examples": "what is pseudoprogression? how long does it last?",
 }
 # The longest date format_when writes: "el miercoles 30 de septiembre a las 10:30 AM".
 _LONGEST_WHEN = datetime(2026, 9, 30, 10, 30)
@@ -47,7 +50,7 @@ def lint(content: Content) -> list[str]:
         version = content.in_language(language)
         problems += _lint_topics(version) + _lint_replies(version) + _lint_questions(version)
         problems += _lint_checkins(version)
-    return problems + _lint_keywords(content)
+    return problems + _lint_keywords(content) + _lint_cards(content)
 
 
 def _text_problems(where: str, text: str, max_segments: int = MAX_SEGMENTS) -> list[str]:
@@ -132,6 +135,60 @@ def _lint_keywords(content: Content) -> list[str]:
         elif matcher.keyword(keyword) != topic_id:
             problems.append(f"keyword {keyword!r} does not reach topic {topic_id}")
     return problems
+
+
+def _lint_cards(content: Content) -> list[str]:
+    """Every card's answer and label as SMS text; every answer names its source."""
+    problems = []
+    for card in content.cards.cards:
+        where = f"{Path(card.path).name}, card '{card.id}'"
+        for lang in LANGUAGES:
+            problems += _text_problems(f"{where} ({lang}), answer", card.answer[lang])
+            problems += _text_problems(f"{where} ({lang}), label", card.label[lang], 1)
+            if not SOURCE_TAG.search(card.answer[lang]):
+                problems.append(f"{where} ({lang}): the answer must end with (Source: publisher)")
+    return problems
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Which cards use each article paragraph; what no card reaches."""
+
+    paragraphs: dict[tuple[str, int], list[str]]  # (article, paragraph) -> card ids
+    unreached: list[str]  # fact sentences no card uses (and not listed as not a fact)
+    unknown: list[str]  # refs cards use that the articles do not have
+    not_facts: dict[str, str]
+
+    def lines(self) -> list[str]:
+        out = [
+            f"{a} paragraph {p}: {', '.join(ids) or '-'}" for (a, p), ids in self.paragraphs.items()
+        ]
+        out += [f"not a fact: {ref} ({why})" for ref, why in sorted(self.not_facts.items())]
+        return out
+
+    def problems(self) -> list[str]:
+        return [f"no card reaches fact sentence {ref}" for ref in self.unreached] + [
+            f"a card uses {ref}, which the articles do not have" for ref in self.unknown
+        ]
+
+
+def coverage(content: Content, seeds: Path) -> Coverage:
+    """Each paragraph of the seed articles and the cards that use it (content/seedrefs.py)."""
+    sentences = load_sentences(seeds)
+    users: dict[str, list[str]] = {}
+    for card in content.cards.cards:
+        for ref in card.uses:
+            users.setdefault(ref, []).append(card.id)
+    paragraphs: dict[tuple[str, int], list[str]] = {}
+    for s in sentences:
+        ids = paragraphs.setdefault((s.article, s.paragraph), [])
+        ids += [c for c in users.get(s.ref, []) if c not in ids]
+    not_facts = content.cards.not_facts
+    unreached = [
+        s.ref for s in sentences if s.fact and s.ref not in users and s.ref not in not_facts
+    ]
+    unknown = sorted(set(users) - {s.ref for s in sentences})
+    return Coverage(paragraphs, unreached, unknown, dict(not_facts))
 
 
 def _lint_checkins(content: Content) -> list[str]:

@@ -128,6 +128,8 @@ class Message(db.Model):
     body: Mapped[str] = mapped_column(Text, default="")
     topic: Mapped[str | None] = mapped_column(String(32), nullable=True)
     language: Mapped[str | None] = mapped_column(String(8), nullable=True)  # "en" / "es"
+    # An inbound text's answer card ("card-id"), or the cards offered ("?id1,id2,id3").
+    cards: Mapped[str | None] = mapped_column(String(200), nullable=True)
     # inbound: received; outbound: replied (TwiML), queued, sent, delivered, failed...
     status: Mapped[str] = mapped_column(String(16))
     error_code: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -11,11 +11,12 @@ limits are SMS rules; they live in `bot.content_check`, which also runs at start
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
 
+from content.cards import CardError, CardSet, load_cards
 from content.checkins import CheckinContent, CheckinContentError, load_checkins
 
 CONTENT_DIR = Path(__file__).resolve().parent
@@ -63,6 +64,8 @@ REPLY_KEYS = (
     "thanks",
     "unknown",
     "unknown_closest",
+    "did_you_mean",
+    "examples",
     "language_set",
     "opt_in_request_bilingual",
     "opt_in_request",
@@ -114,6 +117,8 @@ class Content:
     language: str = DEFAULT_LANGUAGE
     # The weekly symptom check-in (checkins.yaml): questions, answer words, replies.
     checkins: CheckinContent | None = None
+    # The answer cards (cards/*.yaml), every language in each card; shared by the twins.
+    cards: CardSet = field(default_factory=lambda: CardSet((), {}), compare=False, repr=False)
     # The same content in the other languages (filled by load_content).
     twins: dict[str, Content] = field(default_factory=dict, compare=False, repr=False)
 
@@ -240,8 +245,11 @@ def load_content(directory: str | Path | None = None) -> Content:
     if unknown:
         raise ContentError(f"replies.yaml: unknown reply name(s) {', '.join(sorted(unknown))}")
     service_cues = _service_cues(raw_replies)
+    cards = _cards(directory, set(sources))
     versions = {
-        language: _load_language(directory, sources, raw_replies, service_cues, language)
+        language: replace(
+            _load_language(directory, sources, raw_replies, service_cues, language), cards=cards
+        )
         for language in LANGUAGES
     }
     for content in versions.values():
@@ -280,6 +288,13 @@ def _load_language(
         language=language,
         checkins=_checkins(directory, language),
     )
+
+
+def _cards(directory: Path, sources: set[str]) -> CardSet:
+    try:
+        return load_cards(directory, set(TOPIC_IDS), sources, LANGUAGES)
+    except CardError as exc:
+        raise ContentError(str(exc)) from None
 
 
 def _checkins(directory: Path, language: str) -> CheckinContent:

@@ -101,6 +101,7 @@ def test_answers_are_in_our_own_words() -> None:
     texts = {f"{t.id}.body": t.body for t in content.topics.values()}
     texts |= {f"{t.id}.more": t.more for t in content.topics.values()}
     texts |= {f"question {q.text}": q.text for q in content.questions}
+    texts |= {f"card {c.id}": c.answer["en"] for c in content.cards.cards}
     copied = {name: _shingles(text, 7) & seeds for name, text in texts.items()}
     assert {k: v for k, v in copied.items() if v} == {}
 

@@ -85,9 +85,12 @@ def test_more_after_a_prognosis_question_offers_the_care_team_not_the_topic_befo
 
 @pytest.mark.parametrize("text", ["what is immunotherapy", "how does immunotherapy work?"])
 def test_immunotherapy_has_an_answer_with_its_source(app, phone: Phone, text: str) -> None:
-    topic = app.extensions["nextsteps.pipeline"].content.topics["immunotherapy"]
-    assert phone.text(text) == topic.body
-    assert "(Source:" in phone.text("MORE")
+    pipeline = app.extensions["nextsteps.pipeline"]
+    topic = pipeline.content.topics["immunotherapy"]
+    cards = [c.answer["en"] for c in pipeline.cards.cards if c.topic == "immunotherapy"]
+    reply = phone.text(text)
+    assert reply.startswith(topic.body) or reply in cards  # the overview, or the card asked
+    assert "(Source:" in (reply if reply in cards else phone.text("MORE"))
 
 
 @pytest.mark.parametrize(
@@ -294,9 +297,12 @@ def test_classifier_yes_confirms_a_pending_enrollment() -> None:
     assert decision.consent == "opt_in" and decision.why.detector == "classifier"
 
 
-def test_an_unsure_classifier_falls_back_to_topic_words_then_choices() -> None:
+def test_an_unsure_classifier_offers_cards_then_the_overview_then_choices() -> None:
     shy = _with("trials", pl.ANSWER_MIN - 0.1)
-    assert shy.decide("clinical trial", ACTIVE).why.detector == "topic words"
+    assert shy.decide("clinical trial", ACTIVE).why.detector == "card choices"
+    # No card is close: a sure topic gets its overview, an unsure one the closest topics.
+    sure = _with("trials", 0.5)
+    assert sure.decide("zzz", ACTIVE).topic == "trials"
     assert shy.decide("zzz", ACTIVE).topic == "unknown"
 
 
@@ -307,7 +313,7 @@ def test_explain_says_which_detector_and_words(runner) -> None:
     why = json.loads(out)["why"]
     assert why["detector"] == "red-flag rule" and why["words"]
     plain = runner.invoke(args=["reply", "--explain", "clinical trials near me"]).output
-    assert "why: classifier:" in plain
+    assert "why: card choices: trials-" in plain  # the closest cards, by id
 
 
 def test_every_answer_with_the_review_line_stays_gsm7_within_two_segments() -> None:

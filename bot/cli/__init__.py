@@ -8,6 +8,7 @@ import click
 from flask import Flask
 from sqlalchemy.exc import DBAPIError
 
+from bot.cli.answers import answers_cli
 from bot.cli.backup import backup_cli
 from bot.cli.content import content_cli
 from bot.cli.corpus import corpus_cli
@@ -23,6 +24,7 @@ from bot.extensions import NO_SCHEMA_HINT, schema_missing
 def register_cli(app: Flask) -> None:
     for command in (
         reply_command,
+        answers_cli,
         backup_cli,
         content_cli,
         corpus_cli,

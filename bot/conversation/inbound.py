@@ -71,6 +71,7 @@ class HistoryRow:
     created_at: datetime
     is_reply: bool
     reminder_id: int | None = None
+    cards: str | None = None  # "card-id" given, "?a,b,c" offered (Message.cards)
 
 
 # The hot path's statements, built once (Core: no ORM unit of work per text).
@@ -83,6 +84,7 @@ _HISTORY = (
         _MESSAGES.c.created_at,
         _MESSAGES.c.reply_to_id.is_not(None),
         _MESSAGES.c.reminder_id,
+        _MESSAGES.c.cards,
     )
     .where(_MESSAGES.c.phone == bindparam("phone"))
     .order_by(_MESSAGES.c.id.desc())
@@ -109,7 +111,7 @@ def _text_and_reply() -> Insert:
     def param(name: str):  # noqa: ANN202
         return bindparam(f"t_{name}", type_=c[name].type)
 
-    own = ("twilio_sid", "direction", "body", "flag", "status")
+    own = ("twilio_sid", "direction", "body", "flag", "status", "cards")
     text = (
         insert(_MESSAGES)
         .values(
@@ -209,6 +211,7 @@ def context_from(
             break
     if last_topic is None:
         more_sent = False
+    last_card, choices = _cards_of(history)
     return Context(
         status=status,
         language=language,
@@ -218,7 +221,22 @@ def context_from(
         last_was_ours=bool(history) and history[0].direction == OUTBOUND,
         checkin=checkin,
         reminder=reminder,
+        last_card=last_card,
+        choices=choices,
     )
+
+
+def _cards_of(history: list[HistoryRow]) -> tuple[str | None, tuple[str, ...]]:
+    """The card MORE follows (of the newest text that got a topic answer or MORE), and
+    the cards offered in reply to the newest text (a digit picks one)."""
+    texts = [r for r in history if r.direction == INBOUND]
+    offered = texts[0].cards if texts and (texts[0].cards or "").startswith("?") else ""
+    choices = tuple(offered[1:].split(",")) if offered else ()
+    content_topics = get_pipeline().content.topics
+    answered = (r for r in texts if r.topic == "more" or r.topic in content_topics)
+    row = next(answered, None)
+    given = row.cards if row and row.cards and not row.cards.startswith("?") else None
+    return given, choices
 
 
 def _awaiting_reply(patient: Patient, history: list[HistoryRow]) -> AwaitingReply | None:
@@ -408,10 +426,18 @@ def _inbound_row(
         "language": decision.language,
         "flag": decision.flag,
         "status": "muted" if muted else "received",
+        "cards": cards_column(decision),
     }
     if replayed:
         row["created_at"] = replayed.at
     return row
+
+
+def cards_column(decision: Decision) -> str | None:
+    """What Message.cards stores for this decision (the simulator keeps the same)."""
+    if not decision.cards:
+        return None
+    return ("?" if decision.offered else "") + ",".join(decision.cards)
 
 
 def _changes_state(decision: Decision, patient: Patient | None) -> bool:
@@ -446,7 +472,7 @@ def _insert_text(sid: str, row: dict) -> int:
 
 def _insert_reply(row: dict, reply: str, inbound_id: int) -> None:
     """Our reply's row, linked to the text it answers."""
-    reply_row = {**row, "direction": OUTBOUND, "body": reply, "flag": None}
+    reply_row = {**row, "direction": OUTBOUND, "body": reply, "flag": None, "cards": None}
     db.session.execute(_INSERT_REPLY, {**reply_row, "status": "replied", "reply_to_id": inbound_id})
 
 

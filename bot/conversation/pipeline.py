@@ -17,7 +17,8 @@ from dataclasses import dataclass, field, replace
 
 from bot.checkins import conversation as checkin
 from bot.checkins.grading import Escalation, read_answer
-from bot.conversation import compliance, language, safety
+from bot.conversation import answer_cards, compliance, language, safety
+from bot.conversation.answers import CardIndex
 from bot.conversation.matching import Matcher
 from bot.conversation.text import normalize, words
 from bot.conversation.understanding import triage
@@ -57,6 +58,8 @@ class Context:
     # Our last text was a reminder, recently: a bare C or R answers it.
     reminder: AwaitingReply | None = None
     opt_out_type: str | None = None  # Twilio Advanced Opt-Out's OptOutType, when sent
+    last_card: str | None = None  # the card we gave last (MORE gives the next one)
+    choices: tuple[str, ...] = ()  # the cards we offered in reply to the last text
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,9 @@ class Decision:
     # C or R after a reminder: what the patient said, and which reminder it answers.
     scan_reply: tuple[ScanReplyKind, AwaitingReply] | None = None
     tier: Tier = Tier.NONE  # emergency / call_now (topic urgent), review, none
+    # Answer cards: the one given, or (offered) the ones to choose from by digit.
+    cards: tuple[str, ...] = ()
+    offered: bool = False
 
 
 @dataclass
@@ -104,11 +110,13 @@ class Pipeline:
     clinic_phone: str
     classifier: Classifier = field(default_factory=default_classifier)
     matcher: Matcher = field(init=False)
+    cards: CardIndex = field(init=False)
 
     answerable: frozenset[str] = field(init=False)
 
     def __post_init__(self) -> None:
         self.matcher = Matcher(self.content)
+        self.cards = CardIndex(self.content.cards)
         self.answerable = frozenset(self.content.topics) | {"more", "next_scan", "prognosis"}
 
     def render(self, key: str, language: str | None, **values: str) -> str:
@@ -173,6 +181,7 @@ class Pipeline:
         if flag:
             return self._alarm_in_checkin(self._alarm(flag, ctx), ctx)
         decision = self._reminder_reply(text, ctx, yes) or self._checkin(text, ctx)
+        decision = decision or answer_cards.picked(self, text, ctx)
         if decision:
             return decision
         if hit:
@@ -346,11 +355,16 @@ class Pipeline:
             return Decision(
                 "thanks", None if quiet else self.render("thanks", ctx.language), why=why
             )
-        if seen.score >= ANSWER_MIN and seen.label in self.answerable:
+        sure = seen.score >= ANSWER_MIN and seen.label in self.answerable
+        if sure and seen.label not in self.content.topics:
             return self._answer(seen.label, ctx, why)
         match = self.matcher.free_text(text)
-        if match:
-            return self._answer(match.topic, ctx, Why("topic words", (), match.score))
+        topic = seen.label if sure else (match.topic if match else None)
+        decision = answer_cards.for_text(self, text, ctx, topic, why)
+        if decision:
+            return decision
+        if topic:
+            return self._answer(topic, ctx, why if sure else Why("topic words", (), match.score))
         return self._closest(text, seen, ctx, why)
 
     def _closest(self, text: str, seen: Prediction, ctx: Context, why: Why) -> Decision:
@@ -365,6 +379,8 @@ class Pipeline:
         if topic == "more":
             if not ctx.last_topic:
                 return Decision("more", self.render("more_none", ctx.language), why=why)
+            if ctx.last_card:
+                return answer_cards.more(self, ctx, why)
             if ctx.more_sent:
                 return Decision("more", self.render("more_done", ctx.language), why=why)
             if ctx.last_topic == "prognosis":  # more is the care team's to say, not a topic's
@@ -385,7 +401,7 @@ class Pipeline:
             )
         if topic == "unknown":  # MENU
             return Decision(topic, self.render(topic, ctx.language), why=why)
-        body = self.content.in_language(ctx.language).topics[topic].body
+        body = answer_cards.overview(self, topic, ctx.language)
         return Decision(topic, body, detail=why.detector, why=why)
 
 

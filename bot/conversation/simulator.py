@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from bot.conversation.inbound import HistoryRow, context_from, get_pipeline
+from bot.conversation.inbound import HistoryRow, cards_column, context_from, get_pipeline
 from bot.models import ACTIVE, INBOUND, OUTBOUND, PENDING
 from bot.sms.segments import segment_info
 from bot.timeutil import When
@@ -38,7 +38,8 @@ def _history(state: Mapping, now: datetime) -> list[HistoryRow]:
     """The thread as the webhook reads it, newest first."""
     rows = []
     for turn in state["turns"]:
-        rows.append(HistoryRow(INBOUND, turn["topic"], turn["text"], now, False))
+        cards = turn.get("cards")  # the card given / offered, as Message.cards stores it
+        rows.append(HistoryRow(INBOUND, turn["topic"], turn["text"], now, False, None, cards))
         if turn["reply"]:
             rows.append(HistoryRow(OUTBOUND, turn["topic"], turn["reply"], now, True))
     return rows[::-1]
@@ -64,6 +65,7 @@ def text(state: dict, body: str, now: datetime, tz: str) -> dict:
         "segments": info.segments,
         "encoding": info.encoding,
         "status_change": decision.new_status,
+        "cards": cards_column(decision),
     }
     status = decision.new_status or state["status"]
     language = decision.new_language or state["language"]

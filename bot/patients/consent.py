@@ -96,12 +96,15 @@ def apply_send_failure(patient: Patient | None, result: tr.SendResult) -> None:
 
 
 def was_invited(patient: Patient) -> bool:
-    return _first(
-        select(ConsentEvent.id).where(
-            ConsentEvent.patient_id == patient.id,
-            ConsentEvent.event == ConsentKind.OPT_IN_REQUESTED,
+    return (
+        _first(
+            select(ConsentEvent.id).where(
+                ConsentEvent.patient_id == patient.id,
+                ConsentEvent.event == ConsentKind.OPT_IN_REQUESTED,
+            )
         )
-    ) is not None
+        is not None
+    )
 
 
 def opted_out_last(phone: str) -> bool:

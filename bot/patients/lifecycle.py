@@ -78,9 +78,7 @@ def erase(patient: Patient) -> int:
         update(ConsentEvent).where(mine, ConsentEvent.source == "sms").values(detail="")
     )
     db.session.execute(update(ConsentEvent).where(mine).values(patient_id=None))
-    db.session.execute(
-        delete(Message).where(messages_of(pid, phone))
-    )
+    db.session.execute(delete(Message).where(messages_of(pid, phone)))
     db.session.execute(delete(Reminder).where(Reminder.patient_id == pid))
     db.session.execute(delete(Scan).where(Scan.patient_id == pid))
     db.session.execute(delete(Patient).where(Patient.id == pid))

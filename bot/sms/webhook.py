@@ -144,9 +144,7 @@ def _unstored(phone: str, exc: OSError) -> Response:
     return Response("cannot store the message\n", status=503, mimetype="text/plain")
 
 
-def _degraded(
-    spool: Spool, ticket: Ticket, text: tuple[str, str, str], exc: Exception
-) -> Response:
+def _degraded(spool: Spool, ticket: Ticket, text: tuple[str, str, str], exc: Exception) -> Response:
     """The database is unreachable: the text stays in the spool, answered from memory."""
     phone, body, sid = text
     with contextlib.suppress(SQLAlchemyError):

@@ -81,6 +81,7 @@ def local_input(utc_naive: datetime, tz: str) -> str:
 # The views register themselves on `bp`.
 from bot.staff import (  # noqa: E402, F401
     admin,
+    answers,
     auth,
     checkins,
     conversation,
@@ -88,6 +89,7 @@ from bot.staff import (  # noqa: E402, F401
     imports,
     inbox,
     patients,
+    questions,
     records,
     simulator,
 )

@@ -361,6 +361,10 @@ CASES: dict[tuple[str, str], Case] = {
     ("staff.audit_log", "GET"): Case(
         "GET", _page_shows("login", "patient.enroll", "patient:{c.patient_id}")
     ),
+    ("staff.questions", "GET"): Case(
+        "GET", _page_shows("Questions", "Texts from the last 30 days")
+    ),
+    ("staff.answers", "GET"): Case("GET", _page_shows("Answers", "pseudoprogression-what-qa")),
 }
 
 

@@ -76,6 +76,8 @@ def review_body(text: str, classifier: Classifier, decision: Decision, line: str
     """The answer with the review line, when the classifier is unsure; else None."""
     if decision.flag or decision.body is None or decision.topic in _NOT_ANSWERS:
         return None
+    if decision.offered:  # "Did you mean 1, 2, 3": cutting it would lose the choices
+        return None
     if classifier.predict(text).p_urgent < model.REVIEW_P:
         return None
     return fit(decision.body, line)
