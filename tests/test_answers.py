@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from bot.conversation import answers_report
 from bot.conversation.inbound import get_pipeline
 from bot.conversation.pipeline import Context
 from bot.sms.segments import non_gsm_chars, segment_info
+from bot.timeutil import When
 from content import CONTENT_DIR, ContentError, load_content
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -214,7 +216,8 @@ def test_an_open_checkin_then_a_reminder_reply_read_a_digit_first(pipeline) -> N
     ctx = Context(status="active", checkin=waiting, choices=choices)
     decision = pipeline.decide("2", ctx)
     assert decision.topic == "checkin" and not decision.cards
-    reminder = AwaitingReply(reminder_id=1, scan_id=1, when="Wed Sep 30 at 10:30 AM")
+    when = When(datetime(2027, 9, 30, 14, 30), "America/New_York")
+    reminder = AwaitingReply(reminder_id=1, scan_id=1, when=when)
     ctx = Context(status="active", reminder=reminder, choices=choices)
     assert pipeline.decide("C", ctx).topic == "scan_confirm"
     assert pipeline.decide("2", ctx).cards == (choices[1],)  # not a C or R: the digit picks
