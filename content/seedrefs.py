@@ -18,9 +18,10 @@ import yaml
 
 _SOURCES = Path(__file__).resolve().parent / "sources.yaml"
 # After . ? ! (and a closing quote), a space, then what starts a sentence.
-_SENTENCE_END = re.compile(r"(?<=[.?!])[\"”’)]?\s+(?=[A-Z0-9“\"(])")
-# A bullet starts a sentence of its own ("• Radiation. This uses ... • Chemotherapy.").
-_BULLET = re.compile(r"\s*•\s*")
+# The articles' typographic quotes, written as escapes so this file stays plain ASCII.
+_SENTENCE_END = re.compile("(?<=[.?!])[\"\u201d\u2019)]?\\s+(?=[A-Z0-9\u201c\"(])")
+# A bullet (U+2022) starts a sentence of its own ("* Radiation. This uses ...").
+_BULLET = re.compile("\\s*\u2022\\s*")
 # Lines that are not facts: headings the articles repeat, bylines, reading times.
 _NOT_FACT = re.compile(
     r"^(table of contents:?|\d+ min read|medically reviewed by .*|source:? .*|sources:? .*)$",
