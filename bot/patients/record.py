@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from datetime import datetime
 
 from sqlalchemy import select
@@ -18,7 +19,9 @@ from bot.timeutil import to_local, utcnow
 
 CSV_COLUMNS = ("section", "id", "when_utc", "when_local", "what", "status", "detail", "text")
 # A cell starting with one of these is a formula to a spreadsheet: a patient's text must
-# never run as one (CSV injection), so it gets a leading apostrophe.
+# never run as one (CSV injection), so it gets a leading apostrophe. Spreadsheets skip
+# leading blanks (a space, NBSP) and read fullwidth signs as ASCII, so those are looked
+# through (NFKC maps "\uff1d" to "=").
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _E164 = re.compile(r"\+[0-9]{6,15}")  # a phone number: a number to Excel, never a formula
 
@@ -129,9 +132,13 @@ def _csv_rows(record: dict) -> list[tuple]:
     return rows
 
 
-def _cell(value: object) -> str:
+def spreadsheet_cell(value: object) -> str:
+    """`value` as a CSV cell no spreadsheet will run as a formula."""
     text = "" if value is None else str(value)
-    if text.startswith(_FORMULA_START) and not _E164.fullmatch(text):
+    if _E164.fullmatch(text):
+        return text
+    seen = unicodedata.normalize("NFKC", text).lstrip(" \u00a0\u2007\u202f\u3000\ufeff")
+    if seen.startswith(_FORMULA_START):
         return "'" + text
     return text
 
@@ -142,5 +149,5 @@ def record_csv(record: dict) -> str:
     out.write("\ufeff")  # Excel reads UTF-8 only with a byte-order mark
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
-    writer.writerows([_cell(v) for v in row] for row in _csv_rows(record))
+    writer.writerows([spreadsheet_cell(v) for v in row] for row in _csv_rows(record))
     return out.getvalue()

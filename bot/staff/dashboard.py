@@ -12,6 +12,7 @@ from flask import Response, abort, current_app, flash, render_template, request
 from bot import reports
 from bot.extensions import db
 from bot.models import utcnow
+from bot.patients.record import spreadsheet_cell
 from bot.staff import audit, bp, charts
 
 
@@ -80,7 +81,7 @@ def dashboard_csv(name: str) -> Response:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(table.columns)
-    writer.writerows(table.rows)
+    writer.writerows([spreadsheet_cell(v) for v in row] for row in table.rows)
     audit.record("dashboard.export", "", f"{name} {period.start}..{period.end}")
     db.session.commit()
     filename = f"nextsteps-{name}-{period.start}-{period.end}.csv"

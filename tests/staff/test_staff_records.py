@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from bot.extensions import db
 from bot.models import PLANNED, AuditEntry, Patient
+from bot.patients.record import spreadsheet_cell
 from schedules.clock import tick
 from tests.conftest import Phone
 from tests.reminder_helpers import make_patient, planned_local, reminders, scan_at
@@ -155,3 +156,16 @@ def test_retention_shows_on_the_patient_page(
     page = page_text(staff_client.get(f"/staff/patients/{alma}"))
     assert page.count("(text removed after the retention period)") == 2
     assert "HYPERLINK" not in page
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["=1+1", " =1+1", "\u00a0=cmd", "\uff1dHYPERLINK(1)", "\u3000+1", "@SUM(A1)", "-2+3", "\tx"],
+)
+def test_every_formula_start_is_neutralised_even_behind_blanks_or_fullwidth(text: str) -> None:
+    assert spreadsheet_cell(text) == "'" + text
+
+
+@pytest.mark.parametrize("text", ["+15551234567", "how are you", " hello", "4 = 2+2", ""])
+def test_ordinary_cells_and_phone_numbers_stay_as_written(text: str) -> None:
+    assert spreadsheet_cell(text) == text
