@@ -5,13 +5,15 @@ sentences that carry no fact, with the reason). Each card: id, topic (a TOPIC_ID
 source (a sources.yaml id), uses (the article sentences it says, `<article>:<p>.<s>`,
 see seedrefs.py), label and answer in every language, and `ask`: phrasings it answers,
 per language. The order of a topic's cards across the files is the order MORE follows.
+`cards/asked/*.tsv` add more phrasings (`card_id<TAB>lang<TAB>text`, `#` comments), written
+by hand apart from every evaluation set: the cards stay readable, the phrasings can grow.
 A broken card stops start-up with a ContentError naming the file and the card.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
@@ -124,4 +126,38 @@ def load_cards(
         if card.id in seen:
             raise CardError(f"{Path(card.path).name}: card id '{card.id}' is used twice")
         seen.add(card.id)
-    return CardSet(tuple(cards), not_facts)
+    return CardSet(tuple(_with_asked(cards, directory / "cards" / "asked", languages)), not_facts)
+
+
+def _asked(directory: Path, ids: set[str], languages) -> dict[tuple[str, str], list[str]]:
+    """(card id, language) -> the extra phrasings of `directory/*.tsv`, validated."""
+    out: dict[tuple[str, str], list[str]] = {}
+    for path in sorted(directory.glob("*.tsv")):
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip() or line.startswith("#"):
+                continue
+            parts = line.split("\t")
+            where = f"asked/{path.name}:{n}"
+            if len(parts) != 3 or not parts[2].strip():
+                raise CardError(f"{where}: expected card_id<TAB>lang<TAB>text")
+            card_id, lang, text = parts
+            if card_id not in ids:
+                raise CardError(f"{where}: no card '{card_id}'")
+            if lang not in languages:
+                raise CardError(f"{where}: unknown language {lang!r}")
+            out.setdefault((card_id, lang), []).append(" ".join(text.split()))
+    return out
+
+
+def _with_asked(cards: list[Card], directory: Path, languages) -> list[Card]:
+    extra = _asked(directory, {card.id for card in cards}, languages)
+    if not extra:
+        return cards
+    out = []
+    for card in cards:
+        ask = {
+            lang: tuple(dict.fromkeys((*lines, *extra.get((card.id, lang), ()))))
+            for lang, lines in card.ask.items()
+        }
+        out.append(replace(card, ask=ask))
+    return out

@@ -67,7 +67,7 @@ def test_a_clear_question_gets_its_card_in_the_first_reply(pipeline) -> None:
 
 
 def test_unsure_offers_three_cards_and_a_digit_picks_one(pipeline) -> None:
-    first = pipeline.decide("is the scan bad news for the drug", Context())
+    first = pipeline.decide("the scan looks bad, does that mean the drug failed", Context())
     assert first.offered and len(first.cards) == 3
     assert first.body.startswith("Did you mean: 1 ") and first.body.endswith("Reply 1, 2 or 3")
     assert segment_info(first.body).segments <= 2

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bot.conversation import answers_report
 from bot.conversation.pipeline import Pipeline
 from bot.conversation.understanding import corpus, evaluate, realistic
 from bot.conversation.understanding.model import default_classifier
@@ -52,6 +53,26 @@ def test_training_never_sees_a_heldout_text() -> None:
     overlap = [ex.source for ex in corpus.heldout_examples() if key(ex.text) in training]
     assert overlap == []
     assert corpus.HELDOUT_FILE not in {p.name for p in corpus.training_files()}
+
+
+def test_no_training_text_or_card_phrasing_is_an_evaluation_text() -> None:
+    """The month and question sets are measured, never taught: a text a writer of the
+    training files happened to write the same way ("ok", "STOP") is left out of training."""
+
+    def key(text: str) -> str:
+        return " ".join(text.lower().split())
+
+    kept_aside = {key(t.text) for t in realistic.read_month()}
+    kept_aside |= {key(q.text) for q in answers_report.load_questions()}
+    kept_aside |= {key(ex.text) for ex in corpus.heldout_examples()}
+    taught = [ex.source for ex in corpus.training_examples() if key(ex.text) in kept_aside]
+    asked = [
+        line
+        for path in sorted((ROOT / "content" / "cards" / "asked").glob("*.tsv"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.count("\t") == 2 and key(line.split("\t")[2]) in kept_aside
+    ]
+    assert taught == [] and asked == []
 
 
 def test_a_malformed_corpus_line_names_file_and_line(tmp_path: Path) -> None:

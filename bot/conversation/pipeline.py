@@ -14,11 +14,12 @@ rules (`compliance`, `safety`) and the classifier trained on the corpus (`unders
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from bot.checkins import conversation as checkin
 from bot.checkins.grading import Escalation, read_answer
 from bot.conversation import answer_cards, compliance, language, safety
-from bot.conversation.answers import CardIndex
+from bot.conversation.answers import CardIndex, card_index
 from bot.conversation.matching import Matcher
 from bot.conversation.text import normalize, words
 from bot.conversation.understanding import triage
@@ -110,14 +111,18 @@ class Pipeline:
     clinic_phone: str
     classifier: Classifier = field(default_factory=default_classifier)
     matcher: Matcher = field(init=False)
-    cards: CardIndex = field(init=False)
 
     answerable: frozenset[str] = field(init=False)
 
     def __post_init__(self) -> None:
         self.matcher = Matcher(self.content)
-        self.cards = CardIndex(self.content.cards)
         self.answerable = frozenset(self.content.topics) | {"more", "next_scan", "prognosis"}
+
+    @cached_property
+    def cards(self) -> CardIndex:
+        """The answer cards' index, fitted when a text first needs one (seconds): a
+        command that routes no text never pays for it."""
+        return card_index(self.content.cards)
 
     def render(self, key: str, language: str | None, **values: str) -> str:
         """A service reply from replies.yaml in `language`, its placeholders filled."""
