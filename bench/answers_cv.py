@@ -79,6 +79,18 @@ def main() -> None:
     _table("new writer", _scored(answers.CardIndex(index), held))
     folds = [_split(cards, lambda i, k=k: i % FOLDS == k) for k in range(FOLDS)]
     _table("5 folds", np.vstack([_scored(answers.CardIndex(ix), h) for ix, h in folds]))
+    _close(cards)
+
+
+def _close(cards: CardSet) -> None:
+    """CLOSE: how many chat, thanks and unknown texts of the corpus would get card choices."""
+    from bot.conversation.understanding import corpus
+
+    index = answers.CardIndex(cards)
+    chat = [ex.text for ex in corpus.training_examples() if ex.label in ("unknown", "thanks")]
+    best = np.array([index.scores(text).max() for text in chat])
+    for close in (-0.6, -0.5, -0.4, -0.3):
+        print(f"CLOSE {close:+.1f}: {100 * (best >= close).mean():.0f} % of {len(chat)} chat texts")
 
 
 if __name__ == "__main__":

@@ -67,7 +67,7 @@ def test_a_clear_question_gets_its_card_in_the_first_reply(pipeline) -> None:
 
 
 def test_unsure_offers_three_cards_and_a_digit_picks_one(pipeline) -> None:
-    first = pipeline.decide("the scan looks bad, does that mean the drug failed", Context())
+    first = pipeline.decide("is the scan bad news for the medicine", Context())
     assert first.offered and len(first.cards) == 3
     assert first.body.startswith("Did you mean: 1 ") and first.body.endswith("Reply 1, 2 or 3")
     assert segment_info(first.body).segments <= 2
@@ -101,10 +101,10 @@ def test_a_red_flag_or_stop_wins_over_a_digit(pipeline) -> None:
 
 
 def test_choices_are_remembered_per_number_through_the_webhook(app, phone) -> None:
-    offer = phone.text("is the scan bad news for the drug")
+    offer = phone.text("is the scan bad news for the medicine")
     assert offer.startswith("Did you mean: 1 ")
     with app.app_context():
-        first = get_pipeline().decide("is the scan bad news for the drug", Context())
+        first = get_pipeline().decide("is the scan bad news for the medicine", Context())
         card = get_pipeline().cards.by_id[first.cards[0]]
     assert phone.text("1") == card.answer["en"]
     # The digit answered the offer: another digit is no longer a pick.
@@ -203,8 +203,8 @@ def test_fast_scores_equal_scikit_learns_transform(pipeline) -> None:
     matrix = index.dense.astype(np.float64)
     for text in ("my first scan looks worse, is it failing", "hola la inmuno", "", "!!"):
         parts = [v.transform([text]) * w for v, w in zip(index.blocks, index.weights, strict=True)]
-        expected = np.asarray(sparse.hstack(parts) @ matrix).ravel()
-        assert np.allclose(index.scores(text), expected, atol=1e-6), text
+        expected = np.asarray(sparse.hstack(parts) @ matrix).ravel() + index.bias
+        assert np.allclose(index.scores(text), expected, atol=1e-5), text
 
 
 def test_an_open_checkin_then_a_reminder_reply_read_a_digit_first(pipeline) -> None:

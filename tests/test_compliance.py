@@ -203,6 +203,10 @@ def test_stopped_patient_in_danger_gets_the_safety_reply_and_a_call_flag(app, ph
         "No me vuelvan a escribir",
         "my mom does not want these texts anymore",
         "mi mama ya no quiere los mensajes",
+        "my husband died in May, please stop",
+        "gracias por todo. Alto por favor",
+        "Thanks for everything. Stop.",
+        "por favor quiten este numero",
     ],
 )
 def test_opt_outs_as_people_write_them(text: str) -> None:
@@ -212,7 +216,14 @@ def test_opt_outs_as_people_write_them(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["I dont want the reminders to stop", "stop by the pharmacy", "how do I stop the itch"]
+    "text",
+    [
+        "I dont want the reminders to stop",
+        "stop by the pharmacy",
+        "how do I stop the itch",
+        "it hurts so much, make it stop",
+        "when will the pain stop?",
+    ],
 )
 def test_not_opt_outs(text: str) -> None:
     from bot.conversation.compliance import classify

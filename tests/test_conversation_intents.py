@@ -299,7 +299,7 @@ def test_classifier_yes_confirms_a_pending_enrollment() -> None:
 
 def test_an_unsure_classifier_offers_cards_then_the_overview_then_choices() -> None:
     shy = _with("trials", pl.ANSWER_MIN - 0.1)
-    assert shy.decide("clinical trial", ACTIVE).why.detector == "card choices"
+    assert shy.decide("clinical trials near me", ACTIVE).why.detector == "card choices"
     # No card is close: a sure topic gets its overview, an unsure one the closest topics.
     sure = _with("trials", 0.5)
     assert sure.decide("zzz", ACTIVE).topic == "trials"

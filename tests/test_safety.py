@@ -206,3 +206,122 @@ def test_an_opt_out_from_life_is_self_harm(text: str) -> None:
 def test_self_harm_is_only_scoped_out_as_a_fixed_figure() -> None:
     assert red_flag("my dad said after the PET scan he'll shoot himself, he has guns")
     assert red_flag("I need a glue gun for the kids' project") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "fever of one hundred point six, what do I do",
+        "tengo fiebre de cien punto cinco",
+        "mi esposa tiene calentura de ciento uno punto cuatro",
+        "temperature is a hundred and two degrees",
+        "fiebre de treinta y ocho y medio desde la manana",
+        "temp thirty nine point 2",
+        "his fever is one hundred and one and a half",
+    ],
+)
+def test_a_fever_dictated_in_words_is_read_as_its_number(text: str) -> None:
+    flag = red_flag(text)
+    assert flag is not None and flag.family == URGENT and flag.tier == Tier.CALL_NOW, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "fever of ninety nine point one",
+        "tuve fiebre de treinta y ocho y medio la semana pasada",
+        "one loose stool today and a bit tired",
+        "I told him a hundred times to drink water",
+    ],
+)
+def test_numbers_in_words_below_a_fever_or_past_do_not_count(text: str) -> None:
+    assert red_flag(text) is None, text
+
+
+@pytest.mark.parametrize(
+    ("said", "read"),
+    [
+        ("one hundred point six", "100 6"),
+        ("ciento uno punto cuatro", "101 4"),
+        ("treinta y ocho y medio", "38 5"),
+        ("a hundred and two and a half", "102 5"),
+        ("thirty nine point 2 now", "39 2 now"),
+        ("seven times and two more", "seven times and two more"),
+        ("point five", "point five"),
+        ("one and", "one and"),
+        ("no numbers here", "no numbers here"),
+        ("forty point", "40 point"),
+    ],
+)
+def test_spoken_numbers_become_digits_only_where_they_read_as_a_temperature(
+    said: str, read: str
+) -> None:
+    from bot.conversation.spoken import digits
+
+    assert digits(said) == read
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "quiero dejar de existir",
+        "I just want to disappear. like for good",
+        "mejor me mato yo antes de que me mate esto",
+        "que dosis de la morfina es mortal",
+        "how many pills would it take",
+        "can you die if you take all your sleeping pills at once",
+        "what if I use all my fentanyl patches at once",
+        "this is my goodbye",
+        "dice que se va a tirar del puente",
+        "i need somebody to talk me out of it",
+        "the sooner i'm gone the better for everyone",
+        "me volvi a cortar los brazos",
+        "sleep forever sounds nice right now",
+    ],
+)
+def test_self_harm_written_indirectly_gets_988(text: str) -> None:
+    flag = red_flag(text)
+    assert flag is not None and flag.family == SELF_HARM, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "se le cayo la cara de un lado y no puede hablar",
+        "half of his face went numb",
+        "her smile looks crooked all of a sudden",
+        "his words keep coming out all wrong",
+        "mom keeps forgetting where she is",
+        "mi papa se perdio manejando a su casa",
+        "habla puras incoherencias desde anoche",
+        "my legs went numb an hour ago",
+        "no tiene fuerza en el brazo izquierdo",
+        "the port site is bleeding a lot, soaked through 3 gauze pads",
+        "vomita todo lo que come",
+        "3 bowel movements today with blood",
+        "he collapsed in the kitchen",
+        "no me alcanza el aliento",
+        "fver 101 and chills",
+    ],
+)
+def test_red_flags_by_organ_in_other_words(text: str) -> None:
+    flag = red_flag(text)
+    assert flag is not None and flag.family == URGENT, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "me mato de risa con ese video",
+        "I got lost driving to the clinic, where do I park?",
+        "my dog collapsed after the walk but he is fine",
+        "si algun dia tengo dolor de pecho llamo al 911 o a ustedes?",
+    ],
+)
+def test_new_rules_keep_their_scopes(text: str) -> None:
+    assert red_flag(text) is None, text
+
+
+def test_a_911_sign_that_got_better_is_still_a_call_now() -> None:
+    flag = red_flag("la falta de aire ya mejoro mucho con los esteroides")
+    assert flag is not None and flag.tier == Tier.CALL_NOW

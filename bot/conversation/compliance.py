@@ -89,7 +89,8 @@ _OPT_OUT_ES = re.compile(
             r"\b(quitenme|sacame|sacarme|borrenme|eliminenme|quitenla|quitenlo)\b",
             r"\b(ella|el|mi \w+) (no quiere|ya no quiere) (los |estos |sus |mas )?"
             r"(mensajes|textos)\b",
-            r"\b(borren|borre|pierdan|olviden) (mi|este) numero\b",
+            r"\b(borren|borre|pierdan|olviden|quiten|quite|saquen|eliminen) (mi|este|su|el) "
+            r"numero\b",
             r"\b(ya no|no) (le |me )?(escriban|manden|envien) (mas|a ella|a el)\b",
             r"\b(apaguen|apague|quiten|cancelen) (los|estos|sus) (mensajes|textos)\b",
         ]
@@ -124,12 +125,21 @@ _STOP_SIGN = "\U0001f6d1"
 _LEADING_STOP = re.compile(
     r"^\s*(stop|alto|basta|unsubscribe)\s*[.!,:;?\n]|wrong\s*#", re.IGNORECASE
 )
+# A STOP that closes a longer text as a sentence of its own: "my husband died in May,
+# please stop", "gracias por todo. alto por favor".
+_CLOSING_STOP = re.compile(
+    r"[.!,:;?\n]\s*(please\s+|por\s+favor\s+|pls\s+)?(stop|alto|basta|unsubscribe)"
+    r"(\s+(please|pls|por\s+favor|now|ya))?\s*[.!]*\s*$",
+    re.IGNORECASE,
+)
 
 
 def read(text: str) -> tuple[str, str] | None:
     """(command, language it was written in), or None."""
-    if _STOP_SIGN in text or _LEADING_STOP.search(text):
-        spanish = text.strip().lower().startswith(("alto", "basta"))
+    closing = _CLOSING_STOP.search(text)
+    if _STOP_SIGN in text or _LEADING_STOP.search(text) or closing:
+        word = closing.group(2) if closing else text.strip()
+        spanish = word.lower().startswith(("alto", "basta"))
         return "stop", "es" if spanish else "en"
     command = _command(text)
     for kind, by_language in WORDS.items():

@@ -365,7 +365,10 @@ class Pipeline:
             return self._answer(seen.label, ctx, why)
         match = self.matcher.free_text(text)
         topic = seen.label if sure else (match.topic if match else None)
-        decision = answer_cards.for_text(self, text, ctx, topic, why)
+        # A topic the classifier is on the side of (score >= 0) keeps its cards; a weaker
+        # one, or the topic words' guess, only leans the card choice toward it.
+        strict = sure and seen.score >= 0
+        decision = answer_cards.for_text(self, text, ctx, topic, why, strict)
         if decision:
             return decision
         if topic:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from itertools import takewhile
 from re._constants import AT, BRANCH, LITERAL, SUBPATTERN
 
-from bot.conversation import scope
+from bot.conversation import scope, spoken
 from bot.conversation.text import negated, normalize
 from bot.patients.status import Tier
 
@@ -93,6 +93,25 @@ _SELF_HARM = [
     r"\b(ya )?(tengo|tiene) (un|el) plan\b",
     r"\bsoy una carga\b",
     r"\b(ya )?(me despedi|se despidio|despidiendome)\b",
+    # Gaps the training month showed (issue 23): not existing, lethal doses, goodbyes,
+    # jumping or shooting oneself, being talked out of it.
+    r"\b(dejar de|no|ya no) (quiero |quisiera |quiere )?existir\b",
+    r"\b(quisiera|quiero|quiere) no existir\b",
+    r"\b(disappear|desaparecer) (like )?(for good|forever|para siempre)\b",
+    r"\b(nap|sleep|rest|dormir) (forever|para siempre)\b",
+    r"\bme (mato|voy a matar)\b(?! (de|con|trabajando|en el))",
+    r"\b(lethal|fatal|deadly|letal|mortal) (dose|dosis|amount|cantidad)\b",
+    r"\b(dose|dosis|amount|cantidad)\b( \w+){0,4} (is |es )?(lethal|fatal|deadly|letal|mortal)\b",
+    r"\bhow many (pills|tablets|patches) (for|to|would|does it take)\b",
+    r"\bcan you die (if|from) (you )?(tak\w*|swallow\w*|us\w*) (all|too many|a whole)\b",
+    r"\b(all|every one of) (my|the) (fentanyl )?(patches|pills) at (the same time|once)\b",
+    r"\b(this is|este es) (my |mi )?(goodbye|last text|last message|ultimo mensaje)\b",
+    r"\b(tirar(me|se)|aventar(me|se)|me tiro|se tira|se va a tirar|me voy a tirar) (del|de un|de la"
+    r"|por la|por el|al) (balcon|puente|edificio|ventana|techo|azotea|tren|metro)\b",
+    r"\b(dar(me|se)|me doy|se da|pegar(me|se)) un (tiro|balazo)\b",
+    r"\btalk me out of (it|this|doing it)\b",
+    r"\bthe sooner i'?m gone\b|\b(quitarme|me quito|quitarse) de en medio\b",
+    r"\bme (corte|corto|cortaba|volvi a cortar) (otra vez|de nuevo|las venas|los brazos)\b",
 ]
 _URGENT = [
     # Lungs: breathing, cough, chest pain.
@@ -219,6 +238,26 @@ _URGENT = [
     r"\b(severe|unbearable|worst|terrible|excruciating) pain\b|\bdolor insoportable\b",
     r"\bno (despierta|reacciona|responde)\b(?! (a|al|con) )",
     r"\b(emergency|emergencia)\b",
+    # Gaps the training month showed (issue 23): stroke signs, new confusion, weakness,
+    # bleeding, vomiting everything, fevers typed in a hurry.
+    r"\b(se (me|le) )?(tuerce|cae|cayo|torcio|durmio) (la boca|la cara|la mitad de la cara)\b",
+    r"\b(half|one side|side) of (my|his|her) face\b( \w+){0,2} (numb|droop\w*|drop\w*|fell)\b",
+    r"\b(face|mouth|smile) (is |looks )?(droop\w*|crooked|lopsided)\b",
+    r"\b(words?|speech) (are |is |keep |keeps )?(coming|come|came) out (all )?(wrong|jumbled|garbl"
+    r"ed|funny)\b",
+    r"\b(forget\w*|forgot|doesn'?t know|does not know) where (she|he|i) (is|am|was|lives?)\b",
+    r"\b(got lost|se perdio|me perdi) (driving|manejando) (home|a (la|su|mi) casa)\b",
+    r"\bhabla (cosas raras|incoherencias|puras incoherencias)\b",
+    r"\b(legs?|arms?|face|feet) (went|are going|is going|have gone|has gone) numb\b",
+    r"\bno (tenia|tengo|tiene|tenemos) fuerza en (la|el|las|los|mi|mis|su|sus) (piernas?|brazos?"
+    r"|manos?|lado)\b",
+    r"\bbleeding (a lot|heavily|so much|nonstop|non stop|everywhere)\b|\bsoaked (\w+ )?(towels?"
+    r"|gauze|bandages?|through)\b",
+    r"\b(vomit\w*|throw\w* up|puk\w*) (everything|todo)\b|\bni el suero\b",
+    r"\b(bowel movements?|bms?|stools?|evacuaciones)\b( \w+){0,4} (with|con) (blood|sangre)\b",
+    r"\b(collapsed|se desplomo|se colapso)\b",
+    r"\bno me alcanza el (aire|aliento)\b",
+    r"\b(fevr|fver|feaver|fiever|fiber|fievre|fievr)\b\D{0,10}\b(100 [4-9]|10[1-6]|38|39|40)\b",
 ]
 # A family member telling us the patient died: a person should follow up, gently.
 _BEREAVEMENT = [
@@ -295,7 +334,7 @@ def red_flag(text: str) -> RedFlag | None:
 def matches(text: str) -> list[tuple[RedFlag, str | None]]:
     """Every rule that matched, with why it does not count (None: it counts). A match
     that was scoped out still tells the pipeline to distrust a classifier alarm."""
-    norm = normalize(text)
+    norm = spoken.digits(normalize(text))  # "fever of one hundred point six": 100 6
     found: list[tuple[RedFlag, str | None]] = []
     for family in (SELF_HARM, URGENT, BEREAVEMENT):
         for pattern, anchors in _COMPILED[family]:

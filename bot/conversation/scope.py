@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 
+from bot.conversation import spoken
 from bot.conversation.text import normalize
 
 SELF_HARM, URGENT, BEREAVEMENT = "self_harm", "urgent", "bereavement"
@@ -49,13 +50,14 @@ _RESOLVED = re.compile(
     r"normal now|all good now|back to normal|cleared up|went down|came down|fever broke|"
     r"healed|normal since|gone by|all better|feel(ing)? fine|went away on its own|it passed|"
     r"se me paso|ya estoy mejor|ya no (me )?duele|ya (se )?(me |le )?(quito|paso|bajo)|"
-    r"ya estoy (bien|normal)|ya esta bien)\b"
+    r"ya estoy (bien|normal)|ya esta bien|ya (se )?(me |le )?mejoro|got better|ya se compuso)\b"
 )
 _HYPOTHETICAL = re.compile(
     r"\b(what if|if i (ever |get|start|have|had)|in case|watch (out )?for|look out for|signs of|"
     r"symptoms of|should i (call|go|worry) if|what (are|is) (the )?(signs|symptoms)|"
     r"warning signs|call about|what to look for|to watch for|(seria|serian|son) de emergencia|"
-    r"vigile si|si (me )?(llego a|da|empiezo|tengo)|en caso de|senales de|sintomas de)\b"
+    r"vigile si|si (me )?(llego a|da|empiezo|tengo)|en caso de|senales de|sintomas de|"
+    r"si algun dia|if (i|he|she) ever|someday)\b"
 )
 
 _SELF = r"i|im|i'm|i've|ive|i'd|me|my|myself|mine|yo|mi|mis|me"
@@ -121,7 +123,7 @@ _CELEBRATION_EMOJI = re.compile("[\U0001f389\U0001f38a\U0001f973\U0001f382\U0001
 
 def _sentence(text: str, norm: str, start: int, end: int) -> tuple[str, int, int]:
     """The normalised sentence holding norm[start:end], and the span inside it."""
-    pieces = [normalize(s) for s in _SENTENCE.split(text)]
+    pieces = [spoken.digits(normalize(s)) for s in _SENTENCE.split(text)]
     pieces = [p for p in pieces if p]
     if " ".join(pieces) != norm:
         return norm, start, end
