@@ -233,6 +233,26 @@ def test_status_callback_for_an_unknown_sid_is_accepted_quietly(phone: Phone) ->
     assert resp.status_code == 204
 
 
+@pytest.mark.parametrize(
+    ("said", "kept"),
+    [
+        ("read", "delivered"),
+        ("partially_delivered", "delivered"),
+        ("canceled", "failed"),
+        ("scheduled", "queued"),
+        ("received", "queued"),
+    ],
+)
+def test_every_twilio_status_is_accepted_as_the_nearest_of_ours(
+    app, phone: Phone, said: str, kept: str
+) -> None:
+    sid = "SM" + "2" * 32
+    _outbound(app, sid)
+    resp = phone.post(_status_form(sid, said), path="/sms/status")
+    assert resp.status_code == 204
+    assert _status_of(app, sid) == kept
+
+
 def test_status_callback_with_a_bogus_status_is_400(phone: Phone) -> None:
     resp = phone.post(_status_form("SM" + "1" * 32, "exploded"), path="/sms/status")
     assert resp.status_code == 400

@@ -161,6 +161,17 @@ def _degraded(spool: Spool, ticket: Ticket, text: tuple[str, str, str], exc: Exc
     return _twiml(reply)
 
 
+# Twilio's other message statuses (its OpenAPI enum), read as the nearest of ours: a read
+# receipt or a partial delivery was delivered; a scheduled text is queued; a cancelled one
+# never went. Receiving/received describe inbound texts: accepted, nothing to update.
+_AS_OURS = {
+    "read": "delivered",
+    "partially_delivered": "delivered",
+    "scheduled": "queued",
+    "canceled": "failed",
+}
+_INBOUND = frozenset({"receiving", "received"})
+
 # A delivery update arrives for every text we send: the statement is built once.
 _BY_SID = select(Message).where(Message.twilio_sid == bindparam("sid"))
 
@@ -170,12 +181,13 @@ _BY_SID = select(Message).where(Message.twilio_sid == bindparam("sid"))
 def status() -> tuple[str, int]:
     form = request.form
     sid = form.get("MessageSid") or form.get("SmsSid") or ""
-    new_status = (form.get("MessageStatus") or form.get("SmsStatus") or "").lower()
-    if not _SID.fullmatch(sid) or new_status not in DELIVERY_ORDER:
+    said = (form.get("MessageStatus") or form.get("SmsStatus") or "").lower()
+    new_status = _AS_OURS.get(said, said)
+    if not _SID.fullmatch(sid) or (new_status not in DELIVERY_ORDER and said not in _INBOUND):
         return "", 400
     msg = db.session.scalars(_BY_SID, {"sid": sid}).first()
-    if msg is None:
-        return "", 204  # not ours (or erased): nothing to update
+    if msg is None or said in _INBOUND:
+        return "", 204  # not ours (or erased), or about a text we received: nothing to do
     # Callbacks arrive out of order: never move a message backwards.
     if DELIVERY_ORDER[new_status] >= DELIVERY_ORDER.get(msg.status, -1):
         msg.status = new_status

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, abort, current_app, request
 from flask_login import current_user
 
 from bot.extensions import login_manager
@@ -20,6 +20,15 @@ bp = Blueprint(
 )
 
 PUBLIC_ENDPOINTS = frozenset({"staff.login", "staff.static"})
+
+
+@bp.before_request
+def refuse_nul() -> None:
+    """A NUL byte is never text a person typed, and PostgreSQL cannot store one: a clear
+    400 before any view (and before the login check, so nothing is looked up with it)."""
+    values = [*request.args.values(), *request.form.values(), *request.args, *request.form]
+    if any("\x00" in value for value in values):
+        abort(400, "A field holds a NUL byte, which is not text.")
 
 
 @bp.before_request

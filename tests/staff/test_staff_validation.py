@@ -110,3 +110,22 @@ def test_moving_a_scan_into_the_past_is_refused_by_the_domain(app: Flask, now: d
         scan = add_scan(make_patient(), now + timedelta(days=9))
         with pytest.raises(ScanError, match="in the past"):
             move_scan(scan, now - timedelta(days=1))
+
+
+@pytest.mark.parametrize(
+    ("path", "form"),
+    [
+        ("/staff/patients/new", {"phone": "+1614555\x000142", "timezone": "America/New_York"}),
+        ("/staff/simulator", {"phone": "+16145550142", "body": "hola\x00"}),
+        ("/staff/patients?q=al\x00ma", None),
+    ],
+)
+def test_a_nul_byte_anywhere_is_a_clear_400_and_writes_nothing(
+    app: Flask, staff_client: FlaskClient, path: str, form: dict | None
+) -> None:
+    resp = staff_client.post(path, data=form) if form else staff_client.get(path)
+    assert resp.status_code == 400
+    assert "That request could not be used" in page_text(resp)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Patient)) == 0
+        assert db.session.scalar(select(func.count()).select_from(Message)) == 0
