@@ -302,6 +302,9 @@ def test_self_harm_written_indirectly_gets_988(text: str) -> None:
         "he collapsed in the kitchen",
         "no me alcanza el aliento",
         "fver 101 and chills",
+        "his skin has gone yellowish since monday",
+        "I cant walk to the mailbox without getting winded",
+        "no puede hablar sin ahogarse",
     ],
 )
 def test_red_flags_by_organ_in_other_words(text: str) -> None:
@@ -316,6 +319,8 @@ def test_red_flags_by_organ_in_other_words(text: str) -> None:
         "I got lost driving to the clinic, where do I park?",
         "my dog collapsed after the walk but he is fine",
         "si algun dia tengo dolor de pecho llamo al 911 o a ustedes?",
+        "I can walk to the mailbox without getting winded now",
+        "the leaves have turned yellow, fall is here",
     ],
 )
 def test_new_rules_keep_their_scopes(text: str) -> None:

@@ -179,8 +179,9 @@ _URGENT = [
     r"\bdolor (muy |bien )?(fuerte|terrible|horrible|insoportable) (de|en la|en el) "
     r"(panza|barriga|estomago|abdomen)",
     # Liver.
-    rf"\b(skin|eyes?|whites of {_OF} eyes) (is |are |look |looks |turning |turned |going |gone |"
-    rf"getting |seem |kinda |a bit |are a little )?(yellow\w*|yelow\w*)",
+    rf"\b(skin|eyes?|whites of {_OF} eyes) ((has |have )?(turned|gone|become|got|gotten) |is |are "
+    rf"|look |looks |turning |going |getting |seem |kinda |a bit |are a little )?(yellow\w*|yelo"
+    rf"w\w*)",
     r"\b(yellow\w*|yelow\w*) (skin|eyes?|tint|color to (my|his|her) (skin|eyes))\b",
     r"\bjaundice\w*",
     r"\b(dark|brown|cola|tea|coke) (colou?red )?(urine|pee)\b",
@@ -257,6 +258,9 @@ _URGENT = [
     r"\b(bowel movements?|bms?|stools?|evacuaciones)\b( \w+){0,4} (with|con) (blood|sangre)\b",
     r"\b(collapsed|se desplomo|se colapso)\b",
     r"\bno me alcanza el (aire|aliento)\b",
+    # Breathless doing what was easy: "can't climb the stairs without getting winded".
+    r"\b(can'?t|cannot|no (puedo|puede)) (\w+ ){0,4}(without (getting |being )?(out of breath|"
+    r"winded|gasping)|sin (quedarme|quedarse|ahogarme|ahogarse|cansarme)( sin aire)?)\b",
     r"\b(fevr|fver|feaver|fiever|fiber|fievre|fievr)\b\D{0,10}\b(100 [4-9]|10[1-6]|38|39|40)\b",
 ]
 # A family member telling us the patient died: a person should follow up, gently.

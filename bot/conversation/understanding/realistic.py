@@ -27,7 +27,7 @@ EVAL_CONTEXT = Context(status="active")
 # are the figures reached so far, so that nothing slips back while the rest is done.
 MIN_EMERGENCY_RECALL = 1.0  # 86 of 86 (with triage.SAFETY_NET_MARGIN)
 MIN_OPT_OUT_RECALL = 0.96  # goal 1.0 (30 of 31 reached)
-MAX_FALSE_EMERGENCY = 0.09  # of ordinary texts, either tier; goal 0.01 (82 of 1,014 reached)
+MAX_FALSE_EMERGENCY = 0.08  # of ordinary texts, either tier; goal 0.01 (72 of 1,014 reached)
 MAX_REVIEW = 0.05  # of ordinary texts
 
 
