@@ -38,7 +38,7 @@ from content.cards import Card, CardSet
 # the cards' phrasings; a card's decision value is about +1 on its side, -1 off it).
 SVM_C = 1.0
 SURE = -0.2  # a card is given at or above this...
-MARGIN = 0.7  # ...when it leads every card of another fact by this much (wrong <= 2 %)
+MARGIN = 0.6  # ...when it leads every card of another fact by this much (wrong <= 2 %)
 CLOSE = -0.4  # below this nothing is offered (the closest topics instead): about 1 in 9
 # chat and thanks texts of the corpus reach it, and half the new writer's unanswered lines
 TOPIC_BONUS = 0.15  # for the cards of the topic the classifier is sure of

@@ -26,7 +26,7 @@ QUESTIONS_DIR = Path(__file__).resolve().parents[2] / "tests" / "data" / "eval" 
 FILES = ("questions_qa.tsv", "questions_qb.tsv")
 BEGIN, END = "<!-- answers:begin -->", "<!-- answers:end -->"
 # What CI holds the set to (the issue asks 90 % and 2 %; see the section for where we are).
-MIN_FIRST_REPLY = 0.50  # goal 0.90 (52.6 % reached with the SVM card index)
+MIN_FIRST_REPLY = 0.55  # goal 0.90 (58.4 % reached with the SVM card index)
 MAX_WRONG = 0.02
 MORE_WORDS = {"en": "MORE", "es": "MAS"}
 _AT = datetime(2026, 1, 1)  # history rows need a time; nothing here depends on it
