@@ -180,7 +180,8 @@ def main() -> None:
     rows = []
     for r in range(args.rounds):
         result = {}
-        for name, app in (("bare", "bench.bare_app:create_app()"), ("real", "bot:create_app()")):
+        apps = (("bare", "bench.bare_app:create_app()"), ("real", "bot:create_web_app()"))
+        for name, app in apps:
             with served(app, env, args.workers) as (base, _):
                 reqfile = tmp / f"req-{name}-{r}.txt"
                 seed = r * 2 + (name == "real")

@@ -62,6 +62,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     return app
 
 
+def create_web_app() -> Flask:
+    """The web server's app (the Procfile's `web:`): the classifier trained and the card
+    index fitted before the first text, in gunicorn's master (--preload), shared by the
+    forked workers. Commands and the clock build the app with create_app(), and train
+    only if they route a text."""
+    app = create_app()
+    app.extensions["nextsteps.pipeline"].warm()
+    return app
+
+
 def _build_services(app: Flask) -> None:
     """Content and transport are built once; a bad content file stops start-up here."""
     from bot.content_check import load_checked_content

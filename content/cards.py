@@ -18,6 +18,8 @@ from pathlib import Path
 
 import yaml
 
+from content import yamlio
+
 # A sentence reference: "webmd-stops-working:7.2".
 REF = re.compile(r"^[a-z0-9-]+:\d+\.\d+$")
 LABEL_MAX = 32  # three labels and the question fit one "Did you mean" text
@@ -114,7 +116,7 @@ def load_cards(
     known = {"topics": topics, "sources": sources}
     for path in sorted((directory / "cards").glob("*.yaml")):
         try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+            raw = yamlio.load(path.read_text(encoding="utf-8"))
         except yaml.YAMLError as exc:
             raise CardError(f"{path.name}: not valid YAML ({exc})") from None
         if not isinstance(raw, dict) or not isinstance(raw.get("cards"), list):

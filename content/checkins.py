@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+from content import yamlio
 
 KINDS = ("count", "scale", "free")
 WORD_SETS = ("none", "same", "worse", "better")
@@ -93,7 +93,7 @@ def _symptoms(data: dict, where: str) -> frozenset[str]:
 def load_checkins(directory: Path, language: str) -> CheckinContent:
     """checkins.yaml in one language."""
     with (directory / "checkins.yaml").open(encoding="utf-8") as fh:
-        raw = yaml.safe_load(fh)
+        raw = yamlio.load(fh)
     if not isinstance(raw, dict) or not isinstance(raw.get("questions"), list):
         raise CheckinContentError("checkins.yaml: must have a 'questions' list")
     words = raw.get("words") or {}

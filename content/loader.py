@@ -16,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+from content import yamlio
 from content.cards import CardError, CardSet, load_cards
 from content.checkins import CheckinContent, CheckinContentError, load_checkins
 
@@ -131,7 +132,7 @@ class Content:
 def _read_yaml(path: Path) -> object:
     try:
         with path.open(encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
+            return yamlio.load(fh)
     except FileNotFoundError:
         raise ContentError(f"{path.name}: file is missing") from None
     except UnicodeDecodeError as exc:

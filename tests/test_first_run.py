@@ -73,7 +73,7 @@ def test_readme_first_run_as_written() -> None:
     # Two more enrolments, each its own process: the console's ids never collide.
     for number in ("+16145550124", "+16145550125"):
         assert "opt-in text sent" in _run(f"flask --app bot patients enroll {number}", env)
-    with gunicorn("bot:create_app()", env, workers=1) as (base, _):  # honcho's web, once
+    with gunicorn("bot:create_web_app()", env, workers=1) as (base, _):  # honcho's web, once
         health = json.loads(urllib.request.urlopen(base + "/healthz", timeout=10).read())
     assert health["clock_last_tick_age_seconds"] >= 0  # the rehearsal left no future tick
 

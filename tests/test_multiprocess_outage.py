@@ -48,7 +48,7 @@ def test_workers_answer_through_an_outage_and_store_each_text_once(app, database
     env = {"DATABASE_URL": via_proxy, "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "SPOOL_DIR": spool}
     sent = []
     try:
-        with gunicorn("bot:create_app()", env, workers=2) as (base, _):
+        with gunicorn("bot:create_web_app()", env, workers=2) as (base, _):
             proxy.stop()
             for i in range(6):
                 form = inbound_form("STOP" if i == 0 else "hospice at home?", f"+1614555{i:04d}")

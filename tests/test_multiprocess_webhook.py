@@ -31,7 +31,7 @@ def _post(url: str, form: dict, out: list, barrier: threading.Barrier) -> None:
 def test_same_message_sid_at_once_on_two_workers(app, database_uri: str) -> None:
     env = {"DATABASE_URL": database_uri, "TWILIO_AUTH_TOKEN": AUTH_TOKEN}
     rounds = 25
-    with gunicorn("bot:create_app()", env, workers=2, threads=4) as (base, _):
+    with gunicorn("bot:create_web_app()", env, workers=2, threads=4) as (base, _):
         for i in range(rounds):
             # Alternate a question and a STOP: both must be applied exactly once.
             body = "STOP" if i % 5 == 4 else "hospice at home?"
@@ -72,7 +72,7 @@ def test_new_numbers_racing_themselves_lose_no_text(app, database_uri: str) -> N
         for body in ("STOP", "stop texting me", "STOP", "TRIALS")
     ]
     out: list = []
-    with gunicorn("bot:create_app()", env, workers=4, threads=4) as (base, _):
+    with gunicorn("bot:create_web_app()", env, workers=4, threads=4) as (base, _):
         for start in range(0, len(forms), 8):
             batch = forms[start : start + 8]
             barrier = threading.Barrier(len(batch))

@@ -23,8 +23,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.svm import LinearSVC
 
 from bot.conversation.understanding.features import (
     char_block,
@@ -103,6 +101,9 @@ class CardIndex:
                 texts = (*card.ask[lang], card.label[lang], card.answer[lang])
                 docs += texts
                 owners += [i] * len(texts)
+        # scikit-learn loads here, not at import: a command that routes no text skips 1.4 s.
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         self.blocks = [TfidfVectorizer(analyzer=b, sublinear_tf=True) for b in _BLOCKS]
         self.weights = (np.sqrt(1 - WORD_WEIGHT), np.sqrt(WORD_WEIGHT))
         self.topics = np.array([card.topic for card in self.cards])
@@ -119,6 +120,8 @@ class CardIndex:
         n = len(self.cards)
         if n < 3:  # too few cards to learn from: every text is as close to each
             return np.zeros((0, n), np.float32), np.zeros(n)
+        from sklearn.svm import LinearSVC
+
         parts = [v.fit_transform(docs) * w for v, w in zip(self.blocks, self.weights, strict=True)]
         self.offsets = (0, len(self.blocks[0].vocabulary_))
         svm = LinearSVC(C=SVM_C, random_state=0).fit(sparse.hstack(parts).tocsr(), owners)

@@ -24,7 +24,7 @@ from bot.conversation.matching import Matcher
 from bot.conversation.text import normalize, words
 from bot.conversation.understanding import triage
 from bot.conversation.understanding.features import emoji_tokens
-from bot.conversation.understanding.model import Classifier, Prediction, default_classifier
+from bot.conversation.understanding.model import Classifier, Prediction, Shipped
 from bot.models import ACTIVE, PENDING, STOPPED
 from bot.patients.status import ConsentKind, Flag, ScanReplyKind, Tier
 from bot.timeutil import When
@@ -109,7 +109,7 @@ class Pipeline:
     content: Content
     program: str
     clinic_phone: str
-    classifier: Classifier = field(default_factory=default_classifier)
+    classifier: Classifier | Shipped = field(default_factory=Shipped)
     matcher: Matcher = field(init=False)
 
     answerable: frozenset[str] = field(init=False)
@@ -117,6 +117,12 @@ class Pipeline:
     def __post_init__(self) -> None:
         self.matcher = Matcher(self.content)
         self.answerable = frozenset(self.content.topics) | {"more", "next_scan", "prognosis"}
+
+    def warm(self) -> None:
+        """Train the classifier and fit the card index now (a web server's start-up),
+        not on a patient's first text: Twilio waits 15 s for a reply at most."""
+        self.classifier.predict("warm up")
+        _ = self.cards
 
     @cached_property
     def cards(self) -> CardIndex:

@@ -8,7 +8,6 @@ from datetime import timedelta
 
 import numpy as np
 from flask import render_template, request
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sqlalchemy import or_, select
 
 from bot.conversation.understanding.features import char_block
@@ -53,6 +52,8 @@ def group(texts: list[tuple[str, str | None]]) -> list[Group]:
     Deterministic (newest first), biggest groups first."""
     if not texts:
         return []
+    from sklearn.feature_extraction.text import TfidfVectorizer  # loaded when the page is
+
     vectors = TfidfVectorizer(analyzer=char_block, sublinear_tf=True).fit_transform(
         [body for body, _ in texts]
     )

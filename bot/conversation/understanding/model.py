@@ -18,9 +18,6 @@ from functools import lru_cache
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.svm import LinearSVC
 
 from bot.conversation.understanding import corpus
 from bot.conversation.understanding.features import (
@@ -76,6 +73,10 @@ class Classifier:
     """Text -> label, with the evidence for it. Deterministic for a given corpus."""
 
     def __init__(self, examples: Sequence[corpus.Example]) -> None:
+        # scikit-learn loads here, not at import: a command that routes no text skips 1.4 s.
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.svm import LinearSVC
+
         texts = [ex.text for ex in examples]
         self.blocks = [TfidfVectorizer(analyzer=block, sublinear_tf=True) for block in BLOCKS]
         matrix = sparse.hstack([v.fit_transform(texts) for v in self.blocks]).tocsr()
@@ -185,7 +186,9 @@ class Classifier:
         )
 
 
-def _logistic(matrix: sparse.csr_matrix, y: np.ndarray) -> LogisticRegression:
+def _logistic(matrix: sparse.csr_matrix, y: np.ndarray):  # noqa: ANN202 - a fitted model
+    from sklearn.linear_model import LogisticRegression
+
     return LogisticRegression(C=TRIAGE_C, solver="liblinear", max_iter=1000).fit(matrix, y)
 
 
@@ -205,3 +208,16 @@ def _trained(fingerprint: str) -> Classifier:
 def default_classifier() -> Classifier:
     """The classifier for the shipped corpus, trained once per process."""
     return _trained(corpus.fingerprint())
+
+
+class Shipped:
+    """The shipped corpus's classifier, trained the first time it is asked anything: a
+    command that routes no text (most `flask` commands) never spends the seconds."""
+
+    def __init__(self) -> None:
+        self._model: Classifier | None = None
+
+    def __getattr__(self, name: str):  # noqa: ANN204 - whatever the classifier has
+        if self._model is None:
+            self._model = default_classifier()
+        return getattr(self._model, name)
