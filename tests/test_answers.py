@@ -221,3 +221,13 @@ def test_an_open_checkin_then_a_reminder_reply_read_a_digit_first(pipeline) -> N
     ctx = Context(status="active", reminder=reminder, choices=choices)
     assert pipeline.decide("C", ctx).topic == "scan_confirm"
     assert pipeline.decide("2", ctx).cards == (choices[1],)  # not a C or R: the digit picks
+
+
+def test_warm_trains_the_classifier_and_fits_the_cards_before_any_text() -> None:
+    from bot.conversation.pipeline import Pipeline
+    from content import load_content
+
+    fresh = Pipeline(load_content(), "NextSteps", "614-555-0100")
+    assert "cards" not in vars(fresh) and fresh.classifier._model is None  # nothing yet
+    fresh.warm()
+    assert "cards" in vars(fresh) and fresh.classifier._model is not None

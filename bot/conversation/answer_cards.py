@@ -31,16 +31,23 @@ def _given(card: Card, ctx: Context, why: Why, topic: str | None = None) -> Deci
 
 
 def for_text(
-    p: Pipeline, text: str, ctx: Context, topic: str | None, why: Why, strict: bool = True
+    p: Pipeline,
+    text: str,
+    ctx: Context,
+    topic: str | None,
+    why: Why,
+    strict: bool = True,
+    offer: bool = True,
 ) -> Decision | None:
     """The card for a question (within the classifier's topic when it is sure), "Did you
-    mean 1, 2, 3?" when unsure, None when no card is close (the caller falls back)."""
+    mean 1, 2, 3?" when unsure (and `offer`), None when no card is close (the caller
+    falls back)."""
     if normalize(text) in _DIGITS:  # a digit with nothing on offer asks no question
         return None
     pick = p.cards.choose(text, topic, strict)
     if pick.card:
         return _given(pick.card, ctx, pl.Why("card", (pick.card.id,), round(pick.score, 3)))
-    if not pick.choices:
+    if not pick.choices or not offer:
         return None
     lang = ctx.language or pl.DEFAULT_LANGUAGE
     listed = ", ".join(f"{i} {card.label[lang]}" for i, card in enumerate(pick.choices, 1))

@@ -374,7 +374,9 @@ class Pipeline:
         # A topic the classifier is on the side of (score >= 0) keeps its cards; a weaker
         # one, or the topic words' guess, only leans the card choice toward it.
         strict = sure and seen.score >= 0
-        decision = answer_cards.for_text(self, text, ctx, topic, why, strict)
+        # Read as about none of our topics ("what's the weather"): no cards to choose from.
+        offer = not (seen.label == "unknown" and seen.score >= 0)
+        decision = answer_cards.for_text(self, text, ctx, topic, why, strict, offer)
         if decision:
             return decision
         if topic:

@@ -99,7 +99,9 @@ def clinic(app: Flask, admin_user: str, staff_user: str) -> Clinic:
 
 @pytest.fixture
 def live_server(csrf_on: None, app: Flask, staff_user: str) -> Iterator[str]:
-    """The app on a real port with real CSRF and a nurse's account (browser tests)."""
+    """The app on a real port with real CSRF and a nurse's account (browser tests),
+    warmed as the web server is (bot.create_web_app), so no page waits on training."""
+    app.extensions["nextsteps.pipeline"].warm()
     with served(app) as base:
         yield base
 
