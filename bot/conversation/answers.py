@@ -37,7 +37,7 @@ from content.cards import Card, CardSet
 SVM_C = 1.0
 SURE = -0.2  # a card is given at or above this...
 MARGIN = 0.6  # ...when it leads every card of another fact by this much (wrong <= 2 %)
-CLOSE = -0.4  # below this nothing is offered (the closest topics instead): about 1 in 9
+CLOSE = -0.4  # below this nothing is offered (the closest topics instead): about 1 in 8
 # chat and thanks texts of the corpus reach it, and half the new writer's unanswered lines
 TOPIC_BONUS = 0.15  # for the cards of the topic the classifier is sure of
 WORD_WEIGHT = 0.5  # the word block's share of a document vector (the rest: characters)
@@ -110,7 +110,7 @@ class CardIndex:
         self.same_fact = _same_fact(self.cards)
         self.exact = _exact_phrasings(self.cards)
         self._char_cache: dict[str, np.ndarray] = {}
-        # Features x cards, dense float32 (about 20 MB for 140 cards): a text's rows are
+        # Features x cards, dense float32 (about 23 MB for 140 cards): a text's rows are
         # gathered and summed in microseconds, where sparse row slicing costs 0.1 ms.
         self.dense, self.bias = self._fit(docs, owners)
 
