@@ -24,6 +24,20 @@ def schema_missing(exc: BaseException) -> bool:
     return "no such table" in str(orig)
 
 
+def unique_violation(
+    exc: BaseException, table: str, column: str, primary_key: bool = False
+) -> bool:
+    """Whether an IntegrityError is the unique key on `table.column` (a twin written
+    meanwhile), not some other conflict. PostgreSQL names the constraint (by default
+    `<table>_<column>_key`, or `<table>_pkey` for the primary key); SQLite says
+    "UNIQUE constraint failed: <table>.<column>" for both."""
+    orig = getattr(exc, "orig", exc)
+    name = getattr(getattr(orig, "diag", None), "constraint_name", None)
+    if name:
+        return name == (f"{table}_pkey" if primary_key else f"{table}_{column}_key")
+    return f"UNIQUE constraint failed: {table}.{column}" in str(orig)
+
+
 # Connection option (SQLite): this connection reads first, with no BEGIN (reading_first()).
 READ_FIRST = "nextsteps_read_first"
 

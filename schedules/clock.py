@@ -18,7 +18,7 @@ from flask import Flask
 from sqlalchemy.exc import IntegrityError
 
 from bot.checkins.schedule import start_due
-from bot.extensions import db
+from bot.extensions import db, unique_violation
 from bot.logs import log_event
 from bot.models import ClockTick, utcnow
 from bot.reminders.planner import skip_missed
@@ -41,8 +41,10 @@ def _heartbeat(at: datetime, detail: str) -> None:
         row.last_tick_at, row.detail = at, detail[:200]
     try:
         db.session.commit()
-    except IntegrityError:  # another clock wrote the first row at the same moment
+    except IntegrityError as exc:
         db.session.rollback()
+        if not unique_violation(exc, "clock_ticks", "name", primary_key=True):
+            raise  # not another clock's first row written at the same moment
 
 
 def _always() -> bool:

@@ -32,7 +32,7 @@ from flask import current_app
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot.extensions import db
+from bot.extensions import db, unique_violation
 from bot.logs import log_event
 from bot.models import (
     ACTIVE,
@@ -246,8 +246,10 @@ def _record_alone(job: _Job, result: tr.SendResult, clock: Clock, stats: Dispatc
         try:
             counted = _record(job, result, clock())
             db.session.commit()
-        except IntegrityError:
+        except IntegrityError as exc:
             db.session.rollback()
+            if not unique_violation(exc, "messages", "twilio_sid"):
+                raise  # another conflict: logged below, the row left for reconcile
             counted = _record_duplicate_sid(job, result, clock())
             db.session.commit()
     except Exception as exc:  # a reply we cannot store: reconcile asks Twilio later

@@ -16,7 +16,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from bot.backup import BackupError, create_backup, nightly_name, prune, suffix_for
-from bot.extensions import db
+from bot.extensions import db, unique_violation
 from bot.logs import log_event
 from bot.models import ClockTick
 from bot.retention import blank_old_bodies
@@ -76,7 +76,9 @@ def run_nightly(now: datetime) -> str | None:
     _mark(NIGHTLY, now, detail)
     try:
         db.session.commit()
-    except IntegrityError:  # a `--once` run beside the clock wrote the first row meanwhile
+    except IntegrityError as exc:
         db.session.rollback()
+        if not unique_violation(exc, "clock_ticks", "name", primary_key=True):
+            raise  # not a `--once` run beside the clock writing the first row meanwhile
     log_event("clock.nightly", detail=detail.replace(" ", ","))
     return detail

@@ -262,54 +262,44 @@ def test_spoken_numbers_become_digits_only_where_they_read_as_a_temperature(
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "family"),
     [
-        "quiero dejar de existir",
-        "I just want to disappear. like for good",
-        "mejor me mato yo antes de que me mate esto",
-        "que dosis de la morfina es mortal",
-        "how many pills would it take",
-        "can you die if you take all your sleeping pills at once",
-        "what if I use all my fentanyl patches at once",
-        "this is my goodbye",
-        "dice que se va a tirar del puente",
-        "i need somebody to talk me out of it",
-        "the sooner i'm gone the better for everyone",
-        "me volvi a cortar los brazos",
-        "sleep forever sounds nice right now",
+        ("quiero dejar de existir", SELF_HARM),
+        ("I just want to disappear. like for good", SELF_HARM),
+        ("mejor me mato yo antes de que me mate esto", SELF_HARM),
+        ("que dosis de la morfina es mortal", SELF_HARM),
+        ("how many pills would it take", SELF_HARM),
+        ("can you die if you take all your sleeping pills at once", SELF_HARM),
+        ("what if I use all my fentanyl patches at once", SELF_HARM),
+        ("this is my goodbye", SELF_HARM),
+        ("dice que se va a tirar del puente", SELF_HARM),
+        ("i need somebody to talk me out of it", SELF_HARM),
+        ("the sooner i'm gone the better for everyone", SELF_HARM),
+        ("me volvi a cortar los brazos", SELF_HARM),
+        ("sleep forever sounds nice right now", SELF_HARM),
+        ("se le cayo la cara de un lado y no puede hablar", URGENT),
+        ("half of his face went numb", URGENT),
+        ("her smile looks crooked all of a sudden", URGENT),
+        ("his words keep coming out all wrong", URGENT),
+        ("mom keeps forgetting where she is", URGENT),
+        ("mi papa se perdio manejando a su casa", URGENT),
+        ("habla puras incoherencias desde anoche", URGENT),
+        ("my legs went numb an hour ago", URGENT),
+        ("no tiene fuerza en el brazo izquierdo", URGENT),
+        ("the port site is bleeding a lot, soaked through 3 gauze pads", URGENT),
+        ("vomita todo lo que come", URGENT),
+        ("3 bowel movements today with blood", URGENT),
+        ("he collapsed in the kitchen", URGENT),
+        ("no me alcanza el aliento", URGENT),
+        ("fver 101 and chills", URGENT),
+        ("his skin has gone yellowish since monday", URGENT),
+        ("I cant walk to the mailbox without getting winded", URGENT),
+        ("no puede hablar sin ahogarse", URGENT),
     ],
 )
-def test_self_harm_written_indirectly_gets_988(text: str) -> None:
+def test_indirect_wordings_and_red_flags_by_organ_are_caught(text: str, family: str) -> None:
     flag = red_flag(text)
-    assert flag is not None and flag.family == SELF_HARM, text
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "se le cayo la cara de un lado y no puede hablar",
-        "half of his face went numb",
-        "her smile looks crooked all of a sudden",
-        "his words keep coming out all wrong",
-        "mom keeps forgetting where she is",
-        "mi papa se perdio manejando a su casa",
-        "habla puras incoherencias desde anoche",
-        "my legs went numb an hour ago",
-        "no tiene fuerza en el brazo izquierdo",
-        "the port site is bleeding a lot, soaked through 3 gauze pads",
-        "vomita todo lo que come",
-        "3 bowel movements today with blood",
-        "he collapsed in the kitchen",
-        "no me alcanza el aliento",
-        "fver 101 and chills",
-        "his skin has gone yellowish since monday",
-        "I cant walk to the mailbox without getting winded",
-        "no puede hablar sin ahogarse",
-    ],
-)
-def test_red_flags_by_organ_in_other_words(text: str) -> None:
-    flag = red_flag(text)
-    assert flag is not None and flag.family == URGENT, text
+    assert flag is not None and flag.family == family, text
 
 
 @pytest.mark.parametrize(
